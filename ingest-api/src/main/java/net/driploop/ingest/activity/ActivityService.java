@@ -1,0 +1,134 @@
+package net.driploop.ingest.activity;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.ingest.http.ApiException;
+import net.driploop.ingest.outbox.OutboxRecord;
+import net.driploop.ingest.outbox.OutboxWriter;
+import net.driploop.ingest.outbox.StoredRecord;
+import net.driploop.ingest.pipeline.CallContext;
+import net.driploop.ingest.pipeline.Operation;
+import net.driploop.model.EventTypes;
+import net.driploop.model.Ids;
+import net.driploop.model.event.Activity;
+import net.driploop.model.event.ActivityRecorded;
+import net.driploop.model.event.UserActive;
+import net.driploop.model.event.UserFirstActivity;
+
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Recording activity: the hot path. The user update, the activity row and the outbox rows are one SQL
+ * statement (atomic on its own), so an accepted activity costs two round trips with the rate limit.
+ * The row lock on the user decides which of several concurrent first events is the first.
+ */
+@ApplicationScoped
+public class ActivityService {
+
+    /** Marks an outbox row written only for the first activity (true), only for a later one (false), or always. */
+    private static final String RECORD = """
+            WITH u AS (
+                UPDATE ingest.users t
+                SET last_active_at = $3, first_activity_at = COALESCE(t.first_activity_at, $3)
+                FROM (SELECT id, first_activity_at FROM ingest.users
+                      WHERE app_id = $1 AND external_user_id = $2 AND status = 'active' FOR UPDATE) old
+                WHERE t.id = old.id
+                RETURNING t AS usr, t.id AS user_id, old.first_activity_at IS NULL AS is_first
+            ), a AS (
+                INSERT INTO ingest.activities (id, app_id, user_id, name, metadata, recorded_at, correlation_id)
+                SELECT $4, $1, u.user_id, $5, $6::text::jsonb, $3, $7 FROM u
+            ), o AS (
+                INSERT INTO ingest.outbox (topic, record_key, headers, payload, lease_until)
+                SELECT %s, $13
+                FROM u, unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $14::bool[])
+                        WITH ORDINALITY AS r(topic, record_key, headers, payload, user_id, when_first, ord)
+                WHERE r.when_first IS NULL OR r.when_first = u.is_first
+                ORDER BY r.ord
+                RETURNING %s
+            )
+            SELECT u.is_first, o.* FROM u CROSS JOIN o""".formatted(
+            "r.topic, r.record_key, r.headers::jsonb, CASE WHEN r.user_id IS NULL THEN r.payload "
+                    + "ELSE (r.payload::jsonb || jsonb_build_object('user', ingest.user_snapshot(u.usr)))::text END",
+            StoredRecord.COLUMNS);
+    private static final String WITH_SNAPSHOT = "self";
+
+    private final OutboxWriter outbox;
+    private final ObjectMapper mapper;
+
+    public ActivityService(OutboxWriter outbox, ObjectMapper mapper) {
+        this.outbox = outbox;
+        this.mapper = mapper;
+    }
+
+    /** The response of POST /events/activity. */
+    public record RecordedActivity(String id, String event, boolean firstActivity, Instant recordedAt) {
+    }
+
+    public Operation record(String externalUserId, String event, Map<String, Object> metadata) {
+        return new Operation() {
+            @Override
+            public io.smallrye.mutiny.Uni<Result> execute(io.vertx.mutiny.sqlclient.SqlClient sql, CallContext ctx) {
+                String id = Ids.newId(Ids.ACTIVITY);
+                Map<String, Object> activityMetadata = metadata == null ? Map.of() : metadata;
+                Activity activity = new Activity(id, event, activityMetadata, ctx.now());
+                String appId = ctx.appId();
+                OutboxRecord first = ctx.event(EventTypes.USER_FIRST_ACTIVITY, externalUserId,
+                        new UserFirstActivity(appId, externalUserId, null, activity, ctx.now()), WITH_SNAPSHOT);
+                OutboxRecord active = ctx.event(EventTypes.USER_ACTIVE, externalUserId,
+                        new UserActive(appId, externalUserId, null, activity, ctx.now()), WITH_SNAPSHOT);
+                OutboxRecord recorded = ctx.event(EventTypes.ACTIVITY_RECORDED, externalUserId,
+                        new ActivityRecorded(appId, externalUserId, null, activity, ctx.now()), WITH_SNAPSHOT);
+                // the api.request entry lists the events actually written: one variant for each outcome
+                List<OutboxRecord> ifFirst = ctx.withApiLog(201, externalUserId, List.of(first, active, recorded));
+                List<OutboxRecord> ifLater = ctx.withApiLog(201, externalUserId, List.of(active, recorded));
+                List<OutboxRecord> rows = List.of(first, active, recorded,
+                        ifFirst.get(ifFirst.size() - 1), ifLater.get(ifLater.size() - 1));
+                Boolean[] whenFirst = {true, null, null, true, false};
+                OutboxWriter.Columns columns = outbox.columns(rows);
+                Tuple params = Tuple.tuple()
+                        .addValue(appId).addValue(externalUserId)
+                        .addValue(OffsetDateTime.ofInstant(ctx.now(), ZoneOffset.UTC))
+                        .addValue(id).addValue(event).addValue(json(activityMetadata)).addValue(ctx.correlationId())
+                        .addArrayOfString(columns.topics()).addArrayOfString(columns.keys())
+                        .addArrayOfString(columns.headers()).addArrayOfString(columns.payloads())
+                        .addArrayOfString(columns.userIds())
+                        .addValue(outbox.leaseUntil())
+                        .addArrayOfBoolean(whenFirst);
+                return sql.preparedQuery(RECORD).execute(params).map(rowSet -> {
+                    if (rowSet.size() == 0) {
+                        throw ApiException.userNotRegistered(externalUserId);
+                    }
+                    boolean isFirst = false;
+                    List<StoredRecord> stored = new ArrayList<>();
+                    for (Row row : rowSet) {
+                        isFirst = row.getBoolean("is_first");
+                        stored.add(StoredRecord.from(row));
+                    }
+                    return new Result(201, new RecordedActivity(id, event, isFirst, ctx.now()), stored);
+                });
+            }
+
+            @Override
+            public boolean singleStatement() {
+                return true;
+            }
+        };
+    }
+
+    private String json(Object value) {
+        try {
+            return mapper.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package net.driploop.ingest.http;
+
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.ws.rs.NotAllowedException;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.NotSupportedException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import net.driploop.ingest.auth.Caller;
+import net.driploop.ingest.outbox.OutboxRecord;
+import net.driploop.ingest.outbox.OutboxRelay;
+import net.driploop.ingest.outbox.OutboxWriter;
+import net.driploop.ingest.pipeline.Call;
+import net.driploop.ingest.pipeline.CallContext;
+import net.driploop.model.ErrorCode;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns every failure into the error envelope. A refused public-API call whose app is known is also
+ * recorded as an {@code api.request} automation-log entry.
+ */
+public class ExceptionMappers {
+
+    private final Requests requests;
+    private final Responses responses;
+    private final OutboxWriter outbox;
+    private final OutboxRelay relay;
+    private final io.vertx.mutiny.sqlclient.Pool pool;
+
+    public ExceptionMappers(Requests requests, Responses responses, OutboxWriter outbox, OutboxRelay relay,
+            io.vertx.mutiny.sqlclient.Pool pool) {
+        this.requests = requests;
+        this.responses = responses;
+        this.outbox = outbox;
+        this.relay = relay;
+        this.pool = pool;
+    }
+
+    @ServerExceptionMapper
+    public Uni<Response> mapApiException(ApiException e) {
+        return respond(e.code(), e.getMessage(), e.details());
+    }
+
+    @ServerExceptionMapper
+    public Uni<Response> mapNotFound(NotFoundException e) {
+        RoutingContext rc = requests.current();
+        return respond(ErrorCode.NOT_FOUND, "No route for " + rc.request().method() + " " + rc.request().path(), null);
+    }
+
+    @ServerExceptionMapper
+    public Uni<Response> mapNotAllowed(NotAllowedException e) {
+        RoutingContext rc = requests.current();
+        return respond(ErrorCode.METHOD_NOT_ALLOWED,
+                "Method " + rc.request().method() + " is not allowed on " + rc.request().path(), null);
+    }
+
+    @ServerExceptionMapper
+    public Uni<Response> mapNotSupported(NotSupportedException e) {
+        return respond(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json.", null);
+    }
+
+    @ServerExceptionMapper
+    public Uni<Response> mapWebApplication(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        if (status >= 500) {
+            return mapUnexpected(e);
+        }
+        ErrorCode code = switch (status) {
+            case 401 -> ErrorCode.UNAUTHORIZED;
+            case 404 -> ErrorCode.NOT_FOUND;
+            case 405 -> ErrorCode.METHOD_NOT_ALLOWED;
+            case 413 -> ErrorCode.PAYLOAD_TOO_LARGE;
+            case 415 -> ErrorCode.UNSUPPORTED_MEDIA_TYPE;
+            default -> ErrorCode.BAD_REQUEST;
+        };
+        return respond(code, code == ErrorCode.PAYLOAD_TOO_LARGE ? "Request body is too large."
+                : "The request was malformed.", null);
+    }
+
+    @ServerExceptionMapper
+    public Uni<Response> mapUnexpected(Throwable e) {
+        RoutingContext rc = requests.current();
+        Log.errorf(e, "unexpected error serving %s %s", rc.request().method(), rc.request().path());
+        return respond(ErrorCode.INTERNAL_ERROR, "An unexpected server error occurred.", null);
+    }
+
+    private Uni<Response> respond(ErrorCode code, String message, Map<String, ?> details) {
+        RoutingContext rc = requests.current();
+        String correlationId = RequestContext.correlationId(rc);
+        Response response = responses.error(code, message, details, correlationId);
+        Caller caller = RequestContext.caller(rc);
+        if (caller == null) {
+            return Uni.createFrom().item(response);
+        }
+        Call call = new Call(rc.request().method().name(), rc.request().path(), null,
+                rc.request().getHeader("Idempotency-Key"));
+        Map<String, Object> detail = CallContext.requestDetail(call, code.status());
+        detail.put("error", code.code());
+        OutboxRecord entry = OutboxRecord.log(CallContext.apiRequestEntry(caller.appId(), null, correlationId, detail));
+        return outbox.insert(pool, List.of(entry))
+                .invoke(relay::publish)
+                .replaceWith(response)
+                .onFailure().recoverWithItem(failure -> {
+                    Log.warn("could not record a refused request in the automation log", failure);
+                    return response;
+                });
+    }
+}

@@ -1,0 +1,239 @@
+package net.driploop.ingest.outbox;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import net.driploop.ingest.config.IngestConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Relays committed outbox rows to Kafka (idempotent producer, {@code acks=all}) and deletes each row once
+ * the broker has acknowledged it. Rows reach it right after commit ({@link #publish}) or from the sweep; a row
+ * whose send fails is released for the sweep to retry, so nothing is lost while Kafka is down.
+ */
+@ApplicationScoped
+public class OutboxRelay {
+
+    private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {
+    };
+
+    private final Pool pool;
+    private final ObjectMapper mapper;
+    private final String bootstrapServers;
+    private final BlockingQueue<StoredRecord> queue;
+    private final ConcurrentLinkedQueue<Long> acked = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Long> failed = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Counter published;
+    private final Counter sendFailures;
+    private volatile KafkaProducer<String, byte[]> producer;
+    private volatile boolean running;
+    private Thread sender;
+    private Thread completer;
+
+    public OutboxRelay(Pool pool, ObjectMapper mapper, IngestConfig config, MeterRegistry registry,
+            @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092") String bootstrapServers) {
+        this.pool = pool;
+        this.mapper = mapper;
+        this.bootstrapServers = bootstrapServers;
+        this.queue = new ArrayBlockingQueue<>(config.outbox().queueCapacity());
+        this.published = Counter.builder("driploop.outbox.published").description("Outbox rows acknowledged by Kafka")
+                .register(registry);
+        this.sendFailures = Counter.builder("driploop.outbox.send.failures")
+                .description("Outbox rows whose send failed (retried by the sweep)").register(registry);
+    }
+
+    void start(@Observes StartupEvent event) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 2);
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 65536);
+        // bounded waits, far inside the outbox lease, so that a row is never sent twice at once
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5000);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 12000);
+        props.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "ingest-api-outbox");
+        producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        running = true;
+        sender = daemon("outbox-sender", this::sendLoop);
+        completer = daemon("outbox-completer", this::completeLoop);
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        running = false;
+        try {
+            sender.join(5000);
+            producer.flush();
+            producer.close(Duration.ofSeconds(5));
+            completer.join(5000);
+            complete();
+            List<Long> unsent = new ArrayList<>();
+            queue.forEach(r -> unsent.add(r.id()));
+            release(unsent);
+        } catch (Exception e) {
+            Log.warn("outbox relay did not stop cleanly; leased rows are re-sent after their lease", e);
+        }
+    }
+
+    /**
+     * Hands committed rows to the relay. Never blocks: if the queue is full the rows keep their lease and the
+     * sweep sends them later.
+     */
+    public void publish(Collection<StoredRecord> records) {
+        for (StoredRecord record : records) {
+            if (!queue.offer(record)) {
+                return;
+            }
+        }
+    }
+
+    /** Rows queued or sent but not yet acknowledged and deleted. */
+    public int pending() {
+        return queue.size() + inFlight.get();
+    }
+
+    private void sendLoop() {
+        List<StoredRecord> batch = new ArrayList<>();
+        while (running || !queue.isEmpty()) {
+            try {
+                StoredRecord first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, 999);
+                for (StoredRecord record : batch) {
+                    send(record);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                Log.error("outbox relay send loop failed; rows will be re-sent by the sweep", e);
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void send(StoredRecord record) {
+        inFlight.incrementAndGet();
+        try {
+            RecordHeaders headers = new RecordHeaders();
+            mapper.readValue(record.headersJson(), HEADERS)
+                    .forEach((name, value) -> headers.add(name, value.getBytes(StandardCharsets.UTF_8)));
+            ProducerRecord<String, byte[]> producerRecord = new ProducerRecord<>(record.topic(), null, record.key(),
+                    record.payload().getBytes(StandardCharsets.UTF_8), headers);
+            producer.send(producerRecord, (metadata, error) -> {
+                if (error == null) {
+                    acked.add(record.id());
+                } else {
+                    failed.add(record.id());
+                }
+            });
+        } catch (Exception e) {
+            // metadata unavailable (broker down) or a bad row: the sweep retries it
+            failed.add(record.id());
+        }
+    }
+
+    private void completeLoop() {
+        while (running) {
+            try {
+                if (acked.isEmpty() && failed.isEmpty()) {
+                    Thread.sleep(5);
+                    continue;
+                }
+                complete();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                Log.warn("could not complete sent outbox rows; retrying", e);
+            }
+        }
+    }
+
+    /** Deletes acknowledged rows and releases failed ones, in batches. */
+    private void complete() {
+        List<Long> done = drain(acked);
+        if (!done.isEmpty()) {
+            try {
+                pool.preparedQuery("DELETE FROM ingest.outbox WHERE id = ANY($1)")
+                        .execute(Tuple.of(done.toArray(Long[]::new)))
+                        .await().atMost(Duration.ofSeconds(30));
+                published.increment(done.size());
+                inFlight.addAndGet(-done.size());
+            } catch (RuntimeException e) {
+                acked.addAll(done);
+                throw e;
+            }
+        }
+        List<Long> retry = drain(failed);
+        if (!retry.isEmpty()) {
+            sendFailures.increment(retry.size());
+            inFlight.addAndGet(-retry.size());
+            release(retry);
+        }
+    }
+
+    private void release(List<Long> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try {
+            pool.preparedQuery("UPDATE ingest.outbox SET lease_until = now() WHERE id = ANY($1)")
+                    .execute(Tuple.of(ids.toArray(Long[]::new)))
+                    .await().atMost(Duration.ofSeconds(30));
+        } catch (RuntimeException e) {
+            Log.warn("could not release outbox rows; they are retried when their lease runs out", e);
+        }
+    }
+
+    private static Thread daemon(String name, Runnable body) {
+        Thread thread = new Thread(body, name);
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+
+    private static List<Long> drain(ConcurrentLinkedQueue<Long> source) {
+        List<Long> out = new ArrayList<>();
+        Long id;
+        while (out.size() < 5000 && (id = source.poll()) != null) {
+            out.add(id);
+        }
+        return out;
+    }
+}
