@@ -3,6 +3,7 @@ package net.driploop.ingest.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -12,6 +13,7 @@ import net.driploop.ingest.ratelimit.RateLimitState;
 import net.driploop.model.Envelope;
 import net.driploop.model.ErrorCode;
 import net.driploop.model.Ids;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.MDC;
 
 /**
@@ -25,9 +27,12 @@ public class HttpEnvelopeRoutes {
     public static final String MDC_CORRELATION_ID = "correlationId";
 
     private final ObjectMapper mapper;
+    private final long maxBodyBytes;
 
-    public HttpEnvelopeRoutes(ObjectMapper mapper) {
+    public HttpEnvelopeRoutes(ObjectMapper mapper,
+            @ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize) {
         this.mapper = mapper;
+        this.maxBodyBytes = maxBodySize.asLongValue();
     }
 
     void install(@Observes Router router) {
@@ -47,7 +52,21 @@ public class HttpEnvelopeRoutes {
                 state.writeHeaders(ctx.response().headers());
             }
         });
+        if (declaredLength(ctx) > maxBodyBytes) {
+            // refused before the body is read; a chunked body past the limit is cut off by the server itself
+            write(ctx, ErrorCode.PAYLOAD_TOO_LARGE, "Request body is larger than " + maxBodyBytes + " bytes.");
+            return;
+        }
         ctx.next();
+    }
+
+    private static long declaredLength(RoutingContext ctx) {
+        String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+        try {
+            return length == null ? -1 : Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private void failure(RoutingContext ctx) {
