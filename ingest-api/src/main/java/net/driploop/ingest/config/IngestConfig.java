@@ -44,6 +44,13 @@ public interface IngestConfig {
         @WithDefault("1s")
         String sweepInterval();
 
+        /**
+         * How long the producer tries to deliver a row before giving it back to the sweep; must stay well
+         * inside {@link #lease()}.
+         */
+        @WithDefault("PT12S")
+        Duration sendTimeout();
+
         /** Most rows claimed by one sweep. */
         @WithDefault("1000")
         int sweepBatch();

@@ -85,6 +85,13 @@ public class ExceptionMappers {
     @ServerExceptionMapper
     public Uni<Response> mapUnexpected(Throwable e) {
         RoutingContext rc = requests.current();
+        if (Unavailable.isUnavailable(e)) {
+            Log.warnf("database unavailable while serving %s %s: %s", rc.request().method(), rc.request().path(),
+                    e.getMessage());
+            return Uni.createFrom().item(Response.fromResponse(responses.error(ErrorCode.SERVICE_UNAVAILABLE,
+                    "The service is temporarily unavailable; nothing was changed. Retry shortly.", null,
+                    RequestContext.correlationId(rc))).header("Retry-After", "5").build());
+        }
         Log.errorf(e, "unexpected error serving %s %s", rc.request().method(), rc.request().path());
         return respond(ErrorCode.INTERNAL_ERROR, "An unexpected server error occurred.", null);
     }

@@ -41,12 +41,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 @ApplicationScoped
 public class OutboxRelay {
 
+    /** How long after a failed send the relay stops sending and failed rows wait before the sweep retries them. */
+    private static final Duration RETRY_BACKOFF = Duration.ofSeconds(1);
+
     private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {
     };
 
     private final Pool pool;
     private final ObjectMapper mapper;
     private final String bootstrapServers;
+    private final Duration sendTimeout;
     private final BlockingQueue<StoredRecord> queue;
     private final ConcurrentLinkedQueue<Long> acked = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Long> failed = new ConcurrentLinkedQueue<>();
@@ -55,6 +59,8 @@ public class OutboxRelay {
     private final Counter sendFailures;
     private volatile KafkaProducer<String, byte[]> producer;
     private volatile boolean running;
+    /** Until when sends are skipped after a failure: while Kafka is down, rows go straight back to the sweep. */
+    private volatile long pausedUntilNanos;
     private Thread sender;
     private Thread completer;
 
@@ -63,6 +69,10 @@ public class OutboxRelay {
         this.pool = pool;
         this.mapper = mapper;
         this.bootstrapServers = bootstrapServers;
+        this.sendTimeout = config.outbox().sendTimeout();
+        if (sendTimeout.multipliedBy(2).compareTo(config.outbox().lease()) > 0) {
+            throw new IllegalArgumentException("driploop.outbox.send-timeout must be at most half of driploop.outbox.lease");
+        }
         this.queue = new ArrayBlockingQueue<>(config.outbox().queueCapacity());
         this.published = Counter.builder("driploop.outbox.published").description("Outbox rows acknowledged by Kafka")
                 .register(registry);
@@ -79,9 +89,10 @@ public class OutboxRelay {
         props.put(ProducerConfig.LINGER_MS_CONFIG, 2);
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 65536);
         // bounded waits, far inside the outbox lease, so that a row is never sent twice at once
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5000);
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 12000);
+        int timeout = (int) sendTimeout.toMillis();
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout / 3);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout / 3);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeout);
         props.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "ingest-api-outbox");
         producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
@@ -134,7 +145,12 @@ public class OutboxRelay {
                 batch.add(first);
                 queue.drainTo(batch, 999);
                 for (StoredRecord record : batch) {
-                    send(record);
+                    if (System.nanoTime() - pausedUntilNanos < 0) {
+                        inFlight.incrementAndGet();
+                        failed.add(record.id());
+                    } else {
+                        send(record);
+                    }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -159,13 +175,19 @@ public class OutboxRelay {
                 if (error == null) {
                     acked.add(record.id());
                 } else {
+                    pause();
                     failed.add(record.id());
                 }
             });
         } catch (Exception e) {
-            // metadata unavailable (broker down) or a bad row: the sweep retries it
+            // a row that cannot be sent now: the sweep retries it
+            pause();
             failed.add(record.id());
         }
+    }
+
+    private void pause() {
+        pausedUntilNanos = System.nanoTime() + RETRY_BACKOFF.toNanos();
     }
 
     private void completeLoop() {
@@ -213,8 +235,8 @@ public class OutboxRelay {
             return;
         }
         try {
-            pool.preparedQuery("UPDATE ingest.outbox SET lease_until = now() WHERE id = ANY($1)")
-                    .execute(Tuple.of(ids.toArray(Long[]::new)))
+            pool.preparedQuery("UPDATE ingest.outbox SET lease_until = now() + make_interval(secs => $2) WHERE id = ANY($1)")
+                    .execute(Tuple.of(ids.toArray(Long[]::new), (double) RETRY_BACKOFF.toSeconds()))
                     .await().atMost(Duration.ofSeconds(30));
         } catch (RuntimeException e) {
             Log.warn("could not release outbox rows; they are retried when their lease runs out", e);
