@@ -3,7 +3,12 @@ package net.driploop.ingest;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import net.driploop.infra.InfraTestResource;
+import net.driploop.infra.TestInfra;
+import net.driploop.infra.TopicReader;
+import net.driploop.model.Topics;
 import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.matchesPattern;
@@ -81,6 +87,13 @@ class ActivityAndPurchaseTest {
             assertThat(firsts).containsOnlyOnce(true);
         } finally {
             pool.shutdownNow();
+        }
+        try (TopicReader events = new TopicReader(TestInfra.kafka().bootstrapServers(), Topics.EVENTS)) {
+            String key = api.appId + ":racer";
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    events.poll(m -> key.equals(m.key()) && "user.active".equals(m.header("ce_type"))).size() == 16);
+            assertThat(events.poll(m -> key.equals(m.key()) && "user.first_activity".equals(m.header("ce_type"))))
+                    .hasSize(1);
         }
     }
 

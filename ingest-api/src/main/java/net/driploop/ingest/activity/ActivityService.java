@@ -1,11 +1,10 @@
 package net.driploop.ingest.activity;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.driploop.ingest.http.ApiException;
+import net.driploop.ingest.http.JsonCodec;
 import net.driploop.ingest.outbox.OutboxRecord;
 import net.driploop.ingest.outbox.OutboxWriter;
 import net.driploop.ingest.outbox.StoredRecord;
@@ -18,7 +17,6 @@ import net.driploop.model.event.ActivityRecorded;
 import net.driploop.model.event.UserActive;
 import net.driploop.model.event.UserFirstActivity;
 
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -55,18 +53,16 @@ public class ActivityService {
                 ORDER BY r.ord
                 RETURNING %s
             )
-            SELECT u.is_first, o.* FROM u CROSS JOIN o""".formatted(
-            "r.topic, r.record_key, r.headers::jsonb, CASE WHEN r.user_id IS NULL THEN r.payload "
-                    + "ELSE (r.payload::jsonb || jsonb_build_object('user', ingest.user_snapshot(u.usr)))::text END",
+            SELECT u.is_first, o.* FROM u CROSS JOIN o""".formatted(OutboxWriter.ROW_SELECT.formatted("u.usr"),
             StoredRecord.COLUMNS);
     private static final String WITH_SNAPSHOT = "self";
 
     private final OutboxWriter outbox;
-    private final ObjectMapper mapper;
+    private final JsonCodec json;
 
-    public ActivityService(OutboxWriter outbox, ObjectMapper mapper) {
+    public ActivityService(OutboxWriter outbox, JsonCodec json) {
         this.outbox = outbox;
-        this.mapper = mapper;
+        this.json = json;
     }
 
     /** The response of POST /events/activity. */
@@ -97,7 +93,7 @@ public class ActivityService {
                 Tuple params = Tuple.tuple()
                         .addValue(appId).addValue(externalUserId)
                         .addValue(OffsetDateTime.ofInstant(ctx.now(), ZoneOffset.UTC))
-                        .addValue(id).addValue(event).addValue(json(activityMetadata)).addValue(ctx.correlationId())
+                        .addValue(id).addValue(event).addValue(json.write(activityMetadata)).addValue(ctx.correlationId())
                         .addArrayOfString(columns.topics()).addArrayOfString(columns.keys())
                         .addArrayOfString(columns.headers()).addArrayOfString(columns.payloads())
                         .addArrayOfString(columns.userIds())
@@ -122,13 +118,5 @@ public class ActivityService {
                 return true;
             }
         };
-    }
-
-    private String json(Object value) {
-        try {
-            return mapper.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -1,29 +1,26 @@
 package net.driploop.ingest.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import net.driploop.model.Envelope;
 import net.driploop.model.ErrorCode;
 
-import java.io.UncheckedIOException;
 import java.util.Map;
 
 /** Builds enveloped JSON responses. */
 @ApplicationScoped
 public class Responses {
 
-    private final ObjectMapper mapper;
+    private final JsonCodec json;
 
-    public Responses(ObjectMapper mapper) {
-        this.mapper = mapper;
+    public Responses(JsonCodec json) {
+        this.json = json;
     }
 
     /** The success envelope as JSON text (stored as-is for Idempotency-Key replays). */
     public String successJson(Object data, String correlationId) {
-        return write(Envelope.success(data, correlationId));
+        return json.write(Envelope.success(data, correlationId));
     }
 
     public Response json(int status, String json) {
@@ -35,14 +32,6 @@ public class Responses {
     }
 
     public Response error(ErrorCode code, String message, Map<String, ?> details, String correlationId) {
-        return json(code.status(), write(Envelope.failure(code, message, details, correlationId)));
-    }
-
-    private String write(Object value) {
-        try {
-            return mapper.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+        return json(code.status(), json.write(Envelope.failure(code, message, details, correlationId)));
     }
 }

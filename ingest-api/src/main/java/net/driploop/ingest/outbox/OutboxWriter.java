@@ -1,15 +1,13 @@
 package net.driploop.ingest.outbox;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.driploop.ingest.config.IngestConfig;
+import net.driploop.ingest.http.JsonCodec;
 
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -28,7 +26,7 @@ public class OutboxWriter {
      * The select list that turns the unnested columns {@code r(topic, record_key, headers, payload, user_id)}
      * into outbox rows; {@code %s} is the expression of the user row whose snapshot goes into {@code user}.
      */
-    static final String ROW_SELECT = """
+    public static final String ROW_SELECT = """
             r.topic, r.record_key, r.headers::jsonb,
             CASE WHEN r.user_id IS NULL THEN r.payload
                  ELSE (r.payload::jsonb || jsonb_build_object('user', ingest.user_snapshot(%s)))::text END""";
@@ -42,11 +40,11 @@ public class OutboxWriter {
             ORDER BY r.ord
             RETURNING %s""".formatted(ROW_SELECT.formatted("u"), StoredRecord.COLUMNS);
 
-    private final ObjectMapper mapper;
+    private final JsonCodec json;
     private final Duration lease;
 
-    public OutboxWriter(ObjectMapper mapper, IngestConfig config) {
-        this.mapper = mapper;
+    public OutboxWriter(JsonCodec json, IngestConfig config) {
+        this.json = json;
         this.lease = config.outbox().lease();
     }
 
@@ -76,8 +74,8 @@ public class OutboxWriter {
             OutboxRecord record = records.get(i);
             topics[i] = record.topic();
             keys[i] = record.key();
-            headers[i] = json(record.headers());
-            payloads[i] = json(record.payload());
+            headers[i] = json.write(record.headers());
+            payloads[i] = json.write(record.payload());
             userIds[i] = record.userId();
         }
         return new Columns(topics, keys, headers, payloads, userIds);
@@ -89,14 +87,6 @@ public class OutboxWriter {
             stored.add(StoredRecord.from(row));
         }
         return stored;
-    }
-
-    private String json(Object value) {
-        try {
-            return mapper.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** Parallel column arrays of outbox records. */

@@ -1,8 +1,5 @@
 package net.driploop.ingest.user;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
@@ -11,6 +8,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.driploop.ingest.config.IngestConfig;
 import net.driploop.ingest.http.ApiException;
+import net.driploop.ingest.http.JsonCodec;
 import net.driploop.ingest.outbox.OutboxRecord;
 import net.driploop.ingest.outbox.OutboxWriter;
 import net.driploop.ingest.pipeline.CallContext;
@@ -22,7 +20,6 @@ import net.driploop.model.event.UserMetadataUpdated;
 import net.driploop.model.event.UserRegistered;
 import net.driploop.model.event.UserSnapshot;
 
-import java.io.UncheckedIOException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -35,16 +32,13 @@ public class UserService {
 
     static final String DELETE_POLICY_DELETE = "delete";
 
-    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
-    };
-
     private final OutboxWriter outbox;
-    private final ObjectMapper mapper;
+    private final JsonCodec json;
     private final int maxMetadataKeys;
 
-    public UserService(OutboxWriter outbox, ObjectMapper mapper, IngestConfig config) {
+    public UserService(OutboxWriter outbox, JsonCodec json, IngestConfig config) {
         this.outbox = outbox;
-        this.mapper = mapper;
+        this.json = json;
         this.maxMetadataKeys = config.limits().metadataKeys();
     }
 
@@ -64,7 +58,7 @@ public class UserService {
     public Operation register(String externalUserId, String email, Map<String, Object> metadata) {
         return (sql, ctx) -> {
             OffsetDateTime now = at(ctx);
-            String metadataJson = json(metadata == null ? Map.of() : metadata);
+            String metadataJson = json.write(metadata == null ? Map.of() : metadata);
             return sql.preparedQuery("""
                             INSERT INTO ingest.users (id, app_id, external_user_id, email, metadata, status, created_at, updated_at)
                             VALUES ($1, $2, $3, $4, $5::text::jsonb, 'active', $6, $6)
@@ -117,7 +111,7 @@ public class UserService {
     /** PATCH /users/{id}/metadata: merge keys into an active user's metadata. */
     public Operation patchMetadata(String externalUserId, Map<String, Object> metadata) {
         return (sql, ctx) -> {
-            String metadataJson = json(metadata);
+            String metadataJson = json.write(metadata);
             return lockForMerge(sql, ctx, externalUserId, metadataJson, true)
                     .flatMap(existing -> sql.preparedQuery("""
                                     UPDATE ingest.users SET metadata = metadata || $2::text::jsonb, updated_at = $3
@@ -129,7 +123,7 @@ public class UserService {
                                 new UserMetadataUpdated(ctx.appId(), externalUserId, null, metadata, ctx.now()),
                                 row.getString("id"));
                         return finish(sql, ctx, 200, externalUserId, List.of(event),
-                                new UpdatedMetadata(externalUserId, parse(row.getString("metadata"))));
+                                new UpdatedMetadata(externalUserId, json.readMap(row.getString("metadata"))));
                     });
         };
     }
@@ -191,21 +185,5 @@ public class UserService {
 
     static OffsetDateTime at(CallContext ctx) {
         return OffsetDateTime.ofInstant(ctx.now(), ZoneOffset.UTC);
-    }
-
-    private String json(Object value) {
-        try {
-            return mapper.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private Map<String, Object> parse(String json) {
-        try {
-            return mapper.readValue(json, MAP);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

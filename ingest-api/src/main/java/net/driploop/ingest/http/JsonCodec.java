@@ -1,0 +1,39 @@
+package net.driploop.ingest.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.io.UncheckedIOException;
+import java.util.Map;
+
+/** JSON text in and out with the application's mapper, for SQL parameters, outbox rows and responses. */
+@ApplicationScoped
+public class JsonCodec {
+
+    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
+    };
+
+    private final ObjectMapper mapper;
+
+    public JsonCodec(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    public String write(Object value) {
+        try {
+            return mapper.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Map<String, Object> readMap(String json) {
+        try {
+            return mapper.readValue(json, MAP);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
