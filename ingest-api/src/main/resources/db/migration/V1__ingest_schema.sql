@@ -35,10 +35,11 @@ CREATE TABLE ingest.users (
     CONSTRAINT users_app_external_uq UNIQUE (app_id, external_user_id)
 );
 
+-- No foreign key to users on this hot table: deleting a user deletes its activity explicitly.
 CREATE TABLE ingest.activities (
     id             text PRIMARY KEY,
     app_id         text        NOT NULL,
-    user_id        text        NOT NULL REFERENCES ingest.users (id) ON DELETE CASCADE,
+    user_id        text        NOT NULL,
     name           text        NOT NULL,
     metadata       jsonb       NOT NULL DEFAULT '{}'::jsonb,
     recorded_at    timestamptz NOT NULL,
@@ -80,18 +81,23 @@ CREATE TABLE ingest.idempotency_keys (
 );
 CREATE INDEX idempotency_keys_created_idx ON ingest.idempotency_keys (created_at);
 
--- Transactional outbox: written with the change it reports, relayed to Kafka after commit.
--- lease_until keeps two relays from sending the same row at once.
+-- Transactional outbox: written with the change it reports, relayed to Kafka after commit, then deleted.
+-- The CloudEvents attributes are columns (not JSON) so that neither PostgreSQL nor the relay parses them;
+-- lease_until keeps two relays from sending the same row at once. The table stays small (rows live
+-- until Kafka acknowledges them), so the sweep walks the primary key and needs no other index.
 CREATE TABLE ingest.outbox (
-    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    topic       text        NOT NULL,
-    record_key  text        NOT NULL,
-    headers     jsonb       NOT NULL,
-    payload     text        NOT NULL,
-    created_at  timestamptz NOT NULL DEFAULT now(),
-    lease_until timestamptz NOT NULL
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    topic          text        NOT NULL,
+    record_key     text        NOT NULL,
+    ce_id          text        NOT NULL,
+    ce_type        text        NOT NULL,
+    ce_time        text        NOT NULL,
+    ce_subject     text,
+    correlation_id text        NOT NULL,
+    payload        text        NOT NULL,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    lease_until    timestamptz NOT NULL
 );
-CREATE INDEX outbox_lease_idx ON ingest.outbox (lease_until, id);
 
 -- The wire timestamp format: ISO-8601 UTC with milliseconds.
 CREATE FUNCTION ingest.iso_ms(ts timestamptz) RETURNS text

@@ -40,21 +40,21 @@ public class ActivityService {
                 FROM (SELECT id, first_activity_at FROM ingest.users
                       WHERE app_id = $1 AND external_user_id = $2 AND status = 'active' FOR UPDATE) old
                 WHERE t.id = old.id
-                RETURNING t AS usr, t.id AS user_id, old.first_activity_at IS NULL AS is_first
+                RETURNING t.id AS user_id, ingest.user_snapshot(t)::text AS snapshot,
+                          old.first_activity_at IS NULL AS is_first
             ), a AS (
                 INSERT INTO ingest.activities (id, app_id, user_id, name, metadata, recorded_at, correlation_id)
                 SELECT $4, $1, u.user_id, $5, $6::text::jsonb, $3, $7 FROM u
             ), o AS (
-                INSERT INTO ingest.outbox (topic, record_key, headers, payload, lease_until)
-                SELECT %s, $13
-                FROM u, unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $14::bool[])
-                        WITH ORDINALITY AS r(topic, record_key, headers, payload, user_id, when_first, ord)
-                WHERE r.when_first IS NULL OR r.when_first = u.is_first
+                INSERT INTO ingest.outbox %s
+                SELECT %s, $17
+                FROM u, %s JOIN unnest($18::bool[]) WITH ORDINALITY AS f(when_first, ord) ON f.ord = r.ord
+                WHERE f.when_first IS NULL OR f.when_first = u.is_first
                 ORDER BY r.ord
                 RETURNING %s
             )
-            SELECT u.is_first, o.* FROM u CROSS JOIN o""".formatted(OutboxWriter.ROW_SELECT.formatted("u.usr"),
-            StoredRecord.COLUMNS);
+            SELECT u.is_first, o.* FROM u CROSS JOIN o""".formatted(OutboxWriter.insertColumns(),
+            OutboxWriter.rowSelect("u.snapshot"), OutboxWriter.unnest(8), StoredRecord.COLUMNS);
     private static final String WITH_SNAPSHOT = "self";
 
     private final OutboxWriter outbox;
@@ -89,14 +89,11 @@ public class ActivityService {
                 List<OutboxRecord> rows = List.of(first, active, recorded,
                         ifFirst.get(ifFirst.size() - 1), ifLater.get(ifLater.size() - 1));
                 Boolean[] whenFirst = {true, null, null, true, false};
-                OutboxWriter.Columns columns = outbox.columns(rows);
                 Tuple params = Tuple.tuple()
                         .addValue(appId).addValue(externalUserId)
                         .addValue(OffsetDateTime.ofInstant(ctx.now(), ZoneOffset.UTC))
-                        .addValue(id).addValue(event).addValue(json.write(activityMetadata)).addValue(ctx.correlationId())
-                        .addArrayOfString(columns.topics()).addArrayOfString(columns.keys())
-                        .addArrayOfString(columns.headers()).addArrayOfString(columns.payloads())
-                        .addArrayOfString(columns.userIds())
+                        .addValue(id).addValue(event).addValue(json.write(activityMetadata)).addValue(ctx.correlationId());
+                outbox.addColumns(params, rows)
                         .addValue(outbox.leaseUntil())
                         .addArrayOfBoolean(whenFirst);
                 return sql.preparedQuery(RECORD).execute(params).map(rowSet -> {

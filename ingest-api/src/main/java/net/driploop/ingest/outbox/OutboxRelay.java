@@ -1,7 +1,5 @@
 package net.driploop.ingest.outbox;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
@@ -12,6 +10,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import net.driploop.ingest.config.IngestConfig;
+import net.driploop.model.CloudEventHeaders;
+import net.driploop.model.log.AutomationLogEntry;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -44,11 +44,9 @@ public class OutboxRelay {
     /** How long after a failed send the relay stops sending and failed rows wait before the sweep retries them. */
     private static final Duration RETRY_BACKOFF = Duration.ofSeconds(1);
 
-    private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {
-    };
+    private static final String SOURCE = CloudEventHeaders.source(AutomationLogEntry.SERVICE_INGEST_API);
 
     private final Pool pool;
-    private final ObjectMapper mapper;
     private final String bootstrapServers;
     private final Duration sendTimeout;
     private final BlockingQueue<StoredRecord> queue;
@@ -64,10 +62,9 @@ public class OutboxRelay {
     private Thread sender;
     private Thread completer;
 
-    public OutboxRelay(Pool pool, ObjectMapper mapper, IngestConfig config, MeterRegistry registry,
+    public OutboxRelay(Pool pool, IngestConfig config, MeterRegistry registry,
             @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092") String bootstrapServers) {
         this.pool = pool;
-        this.mapper = mapper;
         this.bootstrapServers = bootstrapServers;
         this.sendTimeout = config.outbox().sendTimeout();
         if (sendTimeout.multipliedBy(2).compareTo(config.outbox().lease()) > 0) {
@@ -110,7 +107,7 @@ public class OutboxRelay {
             completer.join(5000);
             complete();
             List<Long> unsent = new ArrayList<>();
-            queue.forEach(r -> unsent.add(r.id()));
+            queue.forEach(r -> unsent.add(r.rowId()));
             release(unsent);
         } catch (Exception e) {
             Log.warn("outbox relay did not stop cleanly; leased rows are re-sent after their lease", e);
@@ -147,7 +144,7 @@ public class OutboxRelay {
                 for (StoredRecord record : batch) {
                     if (System.nanoTime() - pausedUntilNanos < 0) {
                         inFlight.incrementAndGet();
-                        failed.add(record.id());
+                        failed.add(record.rowId());
                     } else {
                         send(record);
                     }
@@ -167,23 +164,35 @@ public class OutboxRelay {
         inFlight.incrementAndGet();
         try {
             RecordHeaders headers = new RecordHeaders();
-            mapper.readValue(record.headersJson(), HEADERS)
-                    .forEach((name, value) -> headers.add(name, value.getBytes(StandardCharsets.UTF_8)));
+            header(headers, CloudEventHeaders.SPEC_VERSION, CloudEventHeaders.SPEC_VERSION_VALUE);
+            header(headers, CloudEventHeaders.ID, record.id());
+            header(headers, CloudEventHeaders.TYPE, record.type());
+            header(headers, CloudEventHeaders.SOURCE, SOURCE);
+            header(headers, CloudEventHeaders.TIME, record.time());
+            if (record.subject() != null) {
+                header(headers, CloudEventHeaders.SUBJECT, record.subject());
+            }
+            header(headers, CloudEventHeaders.CORRELATION_ID, record.correlationId());
+            header(headers, CloudEventHeaders.CONTENT_TYPE, CloudEventHeaders.JSON);
             ProducerRecord<String, byte[]> producerRecord = new ProducerRecord<>(record.topic(), null, record.key(),
                     record.payload().getBytes(StandardCharsets.UTF_8), headers);
             producer.send(producerRecord, (metadata, error) -> {
                 if (error == null) {
-                    acked.add(record.id());
+                    acked.add(record.rowId());
                 } else {
                     pause();
-                    failed.add(record.id());
+                    failed.add(record.rowId());
                 }
             });
         } catch (Exception e) {
             // a row that cannot be sent now: the sweep retries it
             pause();
-            failed.add(record.id());
+            failed.add(record.rowId());
         }
+    }
+
+    private static void header(RecordHeaders headers, String name, String value) {
+        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
     }
 
     private void pause() {

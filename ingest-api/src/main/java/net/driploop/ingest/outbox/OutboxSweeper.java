@@ -50,7 +50,7 @@ public class OutboxSweeper {
                 .execute(Tuple.of((double) config.outbox().lease().toSeconds(), config.outbox().sweepBatch()))
                 .map(OutboxWriter::stored)
                 .invoke(records -> {
-                    records.sort((a, b) -> Long.compare(a.id(), b.id()));
+                    records.sort((a, b) -> Long.compare(a.rowId(), b.rowId()));
                     relay.publish(records);
                 })
                 .map(java.util.List::size);

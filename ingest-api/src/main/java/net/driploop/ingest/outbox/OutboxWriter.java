@@ -22,23 +22,17 @@ import java.util.List;
 @ApplicationScoped
 public class OutboxWriter {
 
-    /**
-     * The select list that turns the unnested columns {@code r(topic, record_key, headers, payload, user_id)}
-     * into outbox rows; {@code %s} is the expression of the user row whose snapshot goes into {@code user}.
-     */
-    public static final String ROW_SELECT = """
-            r.topic, r.record_key, r.headers::jsonb,
-            CASE WHEN r.user_id IS NULL THEN r.payload
-                 ELSE (r.payload::jsonb || jsonb_build_object('user', ingest.user_snapshot(%s)))::text END""";
+    /** How many column arrays {@link #columns} returns, in the order of {@link #unnest}'s parameters. */
+    public static final int COLUMN_COUNT = 9;
 
     private static final String INSERT = """
-            INSERT INTO ingest.outbox (topic, record_key, headers, payload, lease_until)
-            SELECT %s, $6
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY
-                 AS r(topic, record_key, headers, payload, user_id, ord)
+            INSERT INTO ingest.outbox %s
+            SELECT %s, $10
+            FROM %s
             LEFT JOIN ingest.users u ON u.id = r.user_id
             ORDER BY r.ord
-            RETURNING %s""".formatted(ROW_SELECT.formatted("u"), StoredRecord.COLUMNS);
+            RETURNING %s""".formatted(insertColumns(), rowSelect("ingest.user_snapshot(u)::text"), unnest(1),
+            StoredRecord.COLUMNS);
 
     private final JsonCodec json;
     private final Duration lease;
@@ -48,12 +42,40 @@ public class OutboxWriter {
         this.lease = config.outbox().lease();
     }
 
+    /** The target column list of an outbox insert. */
+    public static String insertColumns() {
+        return "(topic, record_key, ce_id, ce_type, ce_time, ce_subject, correlation_id, payload, lease_until)";
+    }
+
+    /**
+     * The unnested rows {@code r(topic, …, payload, user_id, ord)} of the {@link #COLUMN_COUNT} column arrays
+     * bound from parameter {@code $first} on.
+     */
+    public static String unnest(int first) {
+        StringBuilder params = new StringBuilder();
+        for (int i = 0; i < COLUMN_COUNT; i++) {
+            params.append(i == 0 ? "" : ", ").append('$').append(first + i).append("::text[]");
+        }
+        return "unnest(" + params + ") WITH ORDINALITY AS r(topic, record_key, ce_id, ce_type, ce_time, ce_subject, "
+                + "correlation_id, payload, user_id, ord)";
+    }
+
+    /**
+     * The select list that turns unnested rows into outbox rows (all but {@code lease_until}); rows with a
+     * {@code user_id} get the user's snapshot, the SQL text expression {@code snapshot}, as their {@code user}.
+     * Plain text replacement: {@code "user":null} can only stand at the payload's top level, since a quote
+     * inside a JSON string is escaped.
+     */
+    public static String rowSelect(String snapshot) {
+        return "r.topic, r.record_key, r.ce_id, r.ce_type, r.ce_time, r.ce_subject, r.correlation_id, "
+                + "CASE WHEN r.user_id IS NULL THEN r.payload ELSE replace(r.payload, '\"user\":null', '\"user\":' || "
+                + snapshot + ") END";
+    }
+
     /** Inserts the records; the returned rows go to {@link OutboxRelay#publish} after commit. */
     public Uni<List<StoredRecord>> insert(SqlClient sql, List<OutboxRecord> records) {
-        Columns columns = columns(records);
         return sql.preparedQuery(INSERT)
-                .execute(Tuple.of(columns.topics(), columns.keys(), columns.headers(), columns.payloads(),
-                        columns.userIds(), leaseUntil()))
+                .execute(addColumns(Tuple.tuple(), records).addValue(leaseUntil()))
                 .map(OutboxWriter::stored);
     }
 
@@ -62,23 +84,26 @@ public class OutboxWriter {
         return OffsetDateTime.now(ZoneOffset.UTC).plus(lease);
     }
 
-    /** The records as parallel arrays, one per column, for an {@code unnest(...)} insert. */
-    public Columns columns(List<OutboxRecord> records) {
+    /** Adds the records to {@code tuple} as {@link #COLUMN_COUNT} parallel arrays, one per column. */
+    public Tuple addColumns(Tuple tuple, List<OutboxRecord> records) {
         int n = records.size();
-        String[] topics = new String[n];
-        String[] keys = new String[n];
-        String[] headers = new String[n];
-        String[] payloads = new String[n];
-        String[] userIds = new String[n];
+        String[][] columns = new String[COLUMN_COUNT][n];
         for (int i = 0; i < n; i++) {
             OutboxRecord record = records.get(i);
-            topics[i] = record.topic();
-            keys[i] = record.key();
-            headers[i] = json.write(record.headers());
-            payloads[i] = json.write(record.payload());
-            userIds[i] = record.userId();
+            columns[0][i] = record.topic();
+            columns[1][i] = record.key();
+            columns[2][i] = record.id();
+            columns[3][i] = record.type();
+            columns[4][i] = record.formattedTime();
+            columns[5][i] = record.subject();
+            columns[6][i] = record.correlationId();
+            columns[7][i] = json.write(record.payload());
+            columns[8][i] = record.userId();
         }
-        return new Columns(topics, keys, headers, payloads, userIds);
+        for (String[] column : columns) {
+            tuple.addArrayOfString(column);
+        }
+        return tuple;
     }
 
     public static List<StoredRecord> stored(Iterable<Row> rows) {
@@ -87,9 +112,5 @@ public class OutboxWriter {
             stored.add(StoredRecord.from(row));
         }
         return stored;
-    }
-
-    /** Parallel column arrays of outbox records. */
-    public record Columns(String[] topics, String[] keys, String[] headers, String[] payloads, String[] userIds) {
     }
 }

@@ -143,7 +143,9 @@ public class UserService {
                     String id = row.getString("id");
                     boolean delete = DELETE_POLICY_DELETE.equals(row.getString("delete_policy"));
                     Uni<RowSet<Row>> change = delete
-                            ? sql.preparedQuery("DELETE FROM ingest.users WHERE id = $1").execute(Tuple.of(id))
+                            ? sql.preparedQuery("DELETE FROM ingest.activities WHERE user_id = $1").execute(Tuple.of(id))
+                                    .flatMap(gone -> sql.preparedQuery("DELETE FROM ingest.users WHERE id = $1")
+                                            .execute(Tuple.of(id)))
                             : sql.preparedQuery("UPDATE ingest.users SET status = 'inactive', updated_at = $2 WHERE id = $1")
                                     .execute(Tuple.of(id, at(ctx)));
                     return change.flatMap(done -> {
