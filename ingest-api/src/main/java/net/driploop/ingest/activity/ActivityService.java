@@ -3,11 +3,11 @@ package net.driploop.ingest.activity;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
-import net.driploop.ingest.http.ApiException;
-import net.driploop.ingest.http.JsonCodec;
-import net.driploop.ingest.outbox.OutboxRecord;
-import net.driploop.ingest.outbox.OutboxWriter;
-import net.driploop.ingest.outbox.StoredRecord;
+import net.driploop.kit.http.ApiException;
+import net.driploop.kit.http.JsonCodec;
+import net.driploop.kit.outbox.OutboxRecord;
+import net.driploop.kit.outbox.OutboxWriter;
+import net.driploop.kit.outbox.StoredRecord;
 import net.driploop.ingest.pipeline.CallContext;
 import net.driploop.ingest.pipeline.Operation;
 import net.driploop.model.EventTypes;
@@ -33,7 +33,7 @@ import java.util.Map;
 public class ActivityService {
 
     /** Marks an outbox row written only for the first activity (true), only for a later one (false), or always. */
-    private static final String RECORD = """
+    private static final String STATEMENT = """
             WITH u AS (
                 UPDATE ingest.users t
                 SET last_active_at = $3, first_activity_at = COALESCE(t.first_activity_at, $3)
@@ -46,23 +46,25 @@ public class ActivityService {
                 INSERT INTO ingest.activities (id, app_id, user_id, name, metadata, recorded_at, correlation_id)
                 SELECT $4, $1, u.user_id, $5, $6::text::jsonb, $3, $7 FROM u
             ), o AS (
-                INSERT INTO ingest.outbox %s
+                %s
                 SELECT %s, $17
                 FROM u, %s JOIN unnest($18::bool[]) WITH ORDINALITY AS f(when_first, ord) ON f.ord = r.ord
                 WHERE f.when_first IS NULL OR f.when_first = u.is_first
                 ORDER BY r.ord
                 RETURNING %s
             )
-            SELECT u.is_first, o.* FROM u CROSS JOIN o""".formatted(OutboxWriter.insertColumns(),
-            OutboxWriter.rowSelect("u.snapshot"), OutboxWriter.unnest(8), StoredRecord.COLUMNS);
+            SELECT u.is_first, o.* FROM u CROSS JOIN o""";
     private static final String WITH_SNAPSHOT = "self";
 
     private final OutboxWriter outbox;
     private final JsonCodec json;
+    private final String record;
 
     public ActivityService(OutboxWriter outbox, JsonCodec json) {
         this.outbox = outbox;
         this.json = json;
+        this.record = STATEMENT.formatted(outbox.insertInto(), OutboxWriter.rowSelect("u.snapshot"),
+                OutboxWriter.unnest(8), StoredRecord.COLUMNS);
     }
 
     /** The response of POST /events/activity. */
@@ -96,7 +98,7 @@ public class ActivityService {
                 outbox.addColumns(params, rows)
                         .addValue(outbox.leaseUntil())
                         .addArrayOfBoolean(whenFirst);
-                return sql.preparedQuery(RECORD).execute(params).map(rowSet -> {
+                return sql.preparedQuery(record).execute(params).map(rowSet -> {
                     if (rowSet.size() == 0) {
                         throw ApiException.userNotRegistered(externalUserId);
                     }

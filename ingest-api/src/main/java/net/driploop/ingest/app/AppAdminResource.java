@@ -12,14 +12,14 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import net.driploop.ingest.auth.AdminGuard;
+import net.driploop.kit.admin.AdminGuard;
 import net.driploop.ingest.auth.ApiKeyAuthenticator;
 import net.driploop.ingest.config.IngestConfig;
-import net.driploop.ingest.http.ApiException;
-import net.driploop.ingest.http.JsonBodies;
-import net.driploop.ingest.http.RequestContext;
-import net.driploop.ingest.http.Requests;
-import net.driploop.ingest.http.Responses;
+import net.driploop.kit.http.ApiException;
+import net.driploop.kit.http.JsonBodies;
+import net.driploop.kit.http.RequestContext;
+import net.driploop.kit.http.Requests;
+import net.driploop.kit.http.Responses;
 import net.driploop.ingest.http.Validator;
 import net.driploop.model.Timestamps;
 
@@ -27,7 +27,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
-import static net.driploop.ingest.http.ApiHeaders.AUTHORIZATION;
+import static net.driploop.kit.http.ApiHeaders.AUTHORIZATION;
 
 /** Admin API: apps and their API keys ({@code Authorization: Bearer $DRIPLOOP_ADMIN_TOKEN}). */
 @Path("/admin/v1/apps")

@@ -9,7 +9,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.driploop.ingest.config.IngestConfig;
-import net.driploop.ingest.http.ApiException;
+import net.driploop.kit.http.ApiException;
 
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;

@@ -1,9 +1,8 @@
 package net.driploop.ingest.auth;
 
+import net.driploop.kit.admin.Secrets;
+
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 
 /** API-key format: {@code dl_live_} and 43 base62 characters carrying 256 random bits; stored only as SHA-256. */
@@ -54,15 +53,6 @@ public final class ApiKeys {
     }
 
     public static byte[] sha256(String value) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Constant-time comparison of two secrets (compared as hashes, so their lengths leak nothing). */
-    public static boolean secretsEqual(String presented, String expected) {
-        return MessageDigest.isEqual(sha256(presented), sha256(expected));
+        return Secrets.sha256(value);
     }
 }

@@ -3,6 +3,7 @@ package net.driploop.ingest.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import net.driploop.ingest.config.IngestConfig;
+import net.driploop.kit.http.ApiException;
 
 import java.math.BigDecimal;
 import java.time.Instant;

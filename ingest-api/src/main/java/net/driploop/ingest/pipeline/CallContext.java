@@ -1,8 +1,9 @@
 package net.driploop.ingest.pipeline;
 
 import net.driploop.ingest.auth.Caller;
-import net.driploop.ingest.outbox.OutboxRecord;
+import net.driploop.kit.outbox.OutboxRecord;
 import net.driploop.model.Ids;
+import net.driploop.model.Topics;
 import net.driploop.model.log.AutomationLogEntry;
 
 import java.time.Instant;
@@ -20,7 +21,8 @@ public record CallContext(Caller caller, String correlationId, Instant now, Call
 
     /** An event record of this call. */
     public OutboxRecord event(String type, String externalUserId, Object payload, String userIdForSnapshot) {
-        return OutboxRecord.event(type, appId(), externalUserId, correlationId, now, payload, userIdForSnapshot);
+        return OutboxRecord.forUser(Topics.EVENTS, Ids.newId(Ids.EVENT), type, appId(), externalUserId, correlationId,
+                now, payload, userIdForSnapshot);
     }
 
     /**

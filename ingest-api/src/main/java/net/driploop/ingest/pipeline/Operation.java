@@ -15,6 +15,6 @@ public interface Operation {
     }
 
     /** The response and the outbox rows written with it. */
-    record Result(int status, Object data, java.util.List<net.driploop.ingest.outbox.StoredRecord> records) {
+    record Result(int status, Object data, java.util.List<net.driploop.kit.outbox.StoredRecord> records) {
     }
 }

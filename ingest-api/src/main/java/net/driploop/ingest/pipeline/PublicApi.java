@@ -8,15 +8,16 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.Response;
 import net.driploop.ingest.auth.ApiKeyAuthenticator;
 import net.driploop.ingest.auth.Caller;
-import net.driploop.ingest.http.ApiException;
-import net.driploop.ingest.http.RequestContext;
-import net.driploop.ingest.http.Requests;
-import net.driploop.ingest.http.Responses;
+import net.driploop.ingest.auth.CallerContext;
+import net.driploop.kit.http.ApiException;
+import net.driploop.kit.http.RequestContext;
+import net.driploop.kit.http.Requests;
+import net.driploop.kit.http.Responses;
 import net.driploop.ingest.idempotency.IdempotencyStore;
-import net.driploop.ingest.outbox.OutboxRecord;
-import net.driploop.ingest.outbox.OutboxRelay;
-import net.driploop.ingest.outbox.OutboxWriter;
-import net.driploop.ingest.outbox.StoredRecord;
+import net.driploop.kit.outbox.OutboxRecord;
+import net.driploop.kit.outbox.OutboxRelay;
+import net.driploop.kit.outbox.OutboxWriter;
+import net.driploop.kit.outbox.StoredRecord;
 import net.driploop.ingest.ratelimit.RateLimiter;
 import net.driploop.model.ErrorCode;
 import net.driploop.model.Timestamps;
@@ -70,9 +71,9 @@ public class PublicApi {
         String correlationId = RequestContext.correlationId(rc);
         return authenticator.authenticate(authorization, apiKey)
                 .flatMap(caller -> {
-                    RequestContext.caller(rc, caller);
+                    CallerContext.set(rc, caller);
                     return rateLimiter.take(caller.keyId()).map(state -> {
-                        RequestContext.rateLimit(rc, state);
+                        state.writeHeaders(rc.response().headers());
                         if (!state.allowed()) {
                             throw new ApiException(ErrorCode.RATE_LIMITED,
                                     "Rate limit of " + state.limit() + " requests per minute exceeded; retry after "

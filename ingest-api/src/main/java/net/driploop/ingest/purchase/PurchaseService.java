@@ -2,8 +2,8 @@ package net.driploop.ingest.purchase;
 
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
-import net.driploop.ingest.http.ApiException;
-import net.driploop.ingest.outbox.OutboxWriter;
+import net.driploop.kit.http.ApiException;
+import net.driploop.ingest.pipeline.UserEventOutbox;
 import net.driploop.ingest.pipeline.Operation;
 import net.driploop.model.EventTypes;
 import net.driploop.model.Ids;
@@ -20,9 +20,9 @@ import java.util.List;
 @ApplicationScoped
 public class PurchaseService {
 
-    private final OutboxWriter outbox;
+    private final UserEventOutbox outbox;
 
-    public PurchaseService(OutboxWriter outbox) {
+    public PurchaseService(UserEventOutbox outbox) {
         this.outbox = outbox;
     }
 

@@ -7,10 +7,10 @@ import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.driploop.ingest.config.IngestConfig;
-import net.driploop.ingest.http.ApiException;
-import net.driploop.ingest.http.JsonCodec;
-import net.driploop.ingest.outbox.OutboxRecord;
-import net.driploop.ingest.outbox.OutboxWriter;
+import net.driploop.kit.http.ApiException;
+import net.driploop.kit.http.JsonCodec;
+import net.driploop.kit.outbox.OutboxRecord;
+import net.driploop.ingest.pipeline.UserEventOutbox;
 import net.driploop.ingest.pipeline.CallContext;
 import net.driploop.ingest.pipeline.Operation;
 import net.driploop.model.EventTypes;
@@ -32,11 +32,11 @@ public class UserService {
 
     static final String DELETE_POLICY_DELETE = "delete";
 
-    private final OutboxWriter outbox;
+    private final UserEventOutbox outbox;
     private final JsonCodec json;
     private final int maxMetadataKeys;
 
-    public UserService(OutboxWriter outbox, JsonCodec json, IngestConfig config) {
+    public UserService(UserEventOutbox outbox, JsonCodec json, IngestConfig config) {
         this.outbox = outbox;
         this.json = json;
         this.maxMetadataKeys = config.limits().metadataKeys();

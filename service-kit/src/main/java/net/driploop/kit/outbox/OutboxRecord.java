@@ -1,6 +1,5 @@
-package net.driploop.ingest.outbox;
+package net.driploop.kit.outbox;
 
-import net.driploop.model.Ids;
 import net.driploop.model.Timestamps;
 import net.driploop.model.Topics;
 import net.driploop.model.log.AutomationLogEntry;
@@ -11,18 +10,18 @@ import java.time.Instant;
  * A record to write to the outbox, in the transaction of the change it reports: its topic and key, its
  * CloudEvents attributes, and its payload.
  *
- * @param payload the record's value; when {@code userId} is set its {@code user} field must be null, and is
- *                replaced by the user's snapshot after the change as the row is written
- *                ({@code ingest.user_snapshot})
+ * @param payload    the record's value
+ * @param snapshotOf when set, the id of a row whose snapshot replaces the payload's top-level
+ *                   {@code "user":null} as the row is written (see {@link OutboxWriter#insertStatement})
  */
 public record OutboxRecord(String topic, String key, String id, String type, Instant time, String subject,
-        String correlationId, Object payload, String userId) {
+        String correlationId, Object payload, String snapshotOf) {
 
-    /** An event on {@code driploop.events.v1}. */
-    public static OutboxRecord event(String type, String appId, String externalUserId, String correlationId,
-            Instant at, Object payload, String userIdForSnapshot) {
-        return new OutboxRecord(Topics.EVENTS, Topics.userKey(appId, externalUserId), Ids.newId(Ids.EVENT), type, at,
-                externalUserId, correlationId, payload, userIdForSnapshot);
+    /** A record about one user of an app: keyed {@code {appId}:{externalUserId}}, the user as {@code ce_subject}. */
+    public static OutboxRecord forUser(String topic, String id, String type, String appId, String externalUserId,
+            String correlationId, Instant at, Object payload, String snapshotOf) {
+        return new OutboxRecord(topic, Topics.userKey(appId, externalUserId), id, type, at, externalUserId,
+                correlationId, payload, snapshotOf);
     }
 
     /** An automation-log entry on {@code driploop.automation-log.v1}, keyed by correlationId. */

@@ -1,12 +1,12 @@
-package net.driploop.ingest.outbox;
+package net.driploop.kit.outbox;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
-import net.driploop.ingest.config.IngestConfig;
-import net.driploop.ingest.http.JsonCodec;
+import net.driploop.kit.config.OutboxConfig;
+import net.driploop.kit.http.JsonCodec;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -17,38 +17,40 @@ import java.util.List;
 /**
  * Writes outbox rows with one statement, on the connection (and so in the transaction) of the change.
  * New rows are leased to this replica's relay, which sends them right after commit; if it does not, the
- * sweep takes them once the lease runs out.
+ * sweep takes them once the lease runs out. The outbox table has the columns of {@link #insertColumns()}
+ * plus {@code id bigint identity}, {@code created_at} and {@code lease_until}.
  */
 @ApplicationScoped
 public class OutboxWriter {
 
-    /** How many column arrays {@link #columns} returns, in the order of {@link #unnest}'s parameters. */
+    /** How many column arrays {@link #addColumns} binds, in the order of {@link #unnest}'s parameters. */
     public static final int COLUMN_COUNT = 9;
-
-    private static final String INSERT = """
-            INSERT INTO ingest.outbox %s
-            SELECT %s, $10
-            FROM %s
-            LEFT JOIN ingest.users u ON u.id = r.user_id
-            ORDER BY r.ord
-            RETURNING %s""".formatted(insertColumns(), rowSelect("ingest.user_snapshot(u)::text"), unnest(1),
-            StoredRecord.COLUMNS);
 
     private final JsonCodec json;
     private final Duration lease;
+    private final String table;
+    private final String plainInsert;
 
-    public OutboxWriter(JsonCodec json, IngestConfig config) {
+    public OutboxWriter(JsonCodec json, OutboxConfig config) {
         this.json = json;
-        this.lease = config.outbox().lease();
+        this.lease = config.lease();
+        this.table = config.table();
+        this.plainInsert = insertStatement("", "NULL");
     }
 
-    /** The target column list of an outbox insert. */
-    public static String insertColumns() {
-        return "(topic, record_key, ce_id, ce_type, ce_time, ce_subject, correlation_id, payload, lease_until)";
+    /** The schema-qualified outbox table. */
+    public String table() {
+        return table;
+    }
+
+    /** {@code INSERT INTO <table> (…)}: the head of an outbox insert. */
+    public String insertInto() {
+        return "INSERT INTO " + table
+                + " (topic, record_key, ce_id, ce_type, ce_time, ce_subject, correlation_id, payload, lease_until)";
     }
 
     /**
-     * The unnested rows {@code r(topic, …, payload, user_id, ord)} of the {@link #COLUMN_COUNT} column arrays
+     * The unnested rows {@code r(topic, …, payload, snapshot_of, ord)} of the {@link #COLUMN_COUNT} column arrays
      * bound from parameter {@code $first} on.
      */
     public static String unnest(int first) {
@@ -57,24 +59,39 @@ public class OutboxWriter {
             params.append(i == 0 ? "" : ", ").append('$').append(first + i).append("::text[]");
         }
         return "unnest(" + params + ") WITH ORDINALITY AS r(topic, record_key, ce_id, ce_type, ce_time, ce_subject, "
-                + "correlation_id, payload, user_id, ord)";
+                + "correlation_id, payload, snapshot_of, ord)";
     }
 
     /**
      * The select list that turns unnested rows into outbox rows (all but {@code lease_until}); rows with a
-     * {@code user_id} get the user's snapshot, the SQL text expression {@code snapshot}, as their {@code user}.
-     * Plain text replacement: {@code "user":null} can only stand at the payload's top level, since a quote
-     * inside a JSON string is escaped.
+     * {@code snapshot_of} get the SQL text expression {@code snapshot} as their {@code user}. Plain text
+     * replacement is exact: {@code "user":null} can only stand at the payload's top level, since a quote inside
+     * a JSON string is escaped.
      */
     public static String rowSelect(String snapshot) {
         return "r.topic, r.record_key, r.ce_id, r.ce_type, r.ce_time, r.ce_subject, r.correlation_id, "
-                + "CASE WHEN r.user_id IS NULL THEN r.payload ELSE replace(r.payload, '\"user\":null', '\"user\":' || "
+                + "CASE WHEN r.snapshot_of IS NULL THEN r.payload ELSE replace(r.payload, '\"user\":null', '\"user\":' || "
                 + snapshot + ") END";
     }
 
-    /** Inserts the records; the returned rows go to {@link OutboxRelay#publish} after commit. */
+    /**
+     * An insert of the records bound by {@link #addColumns} from {@code $1} (lease at {@code $10}), where
+     * {@code join} joins the row {@code snapshot} is read from, e.g.
+     * {@code LEFT JOIN ingest.users u ON u.id = r.snapshot_of}.
+     */
+    public String insertStatement(String join, String snapshot) {
+        return insertInto() + "\nSELECT " + rowSelect(snapshot) + ", $10\nFROM " + unnest(1) + "\n" + join
+                + "\nORDER BY r.ord\nRETURNING " + StoredRecord.COLUMNS;
+    }
+
+    /** Inserts records whose payloads are complete. */
     public Uni<List<StoredRecord>> insert(SqlClient sql, List<OutboxRecord> records) {
-        return sql.preparedQuery(INSERT)
+        return insert(sql, plainInsert, records);
+    }
+
+    /** Inserts records with a statement from {@link #insertStatement}; the rows returned go to the relay after commit. */
+    public Uni<List<StoredRecord>> insert(SqlClient sql, String statement, List<OutboxRecord> records) {
+        return sql.preparedQuery(statement)
                 .execute(addColumns(Tuple.tuple(), records).addValue(leaseUntil()))
                 .map(OutboxWriter::stored);
     }
@@ -98,7 +115,7 @@ public class OutboxWriter {
             columns[5][i] = record.subject();
             columns[6][i] = record.correlationId();
             columns[7][i] = json.write(record.payload());
-            columns[8][i] = record.userId();
+            columns[8][i] = record.snapshotOf();
         }
         for (String[] column : columns) {
             tuple.addArrayOfString(column);

@@ -1,4 +1,4 @@
-package net.driploop.ingest.http;
+package net.driploop.kit.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.jackson.ObjectMapperCustomizer;

@@ -1,4 +1,4 @@
-package net.driploop.ingest.http;
+package net.driploop.kit.http;
 
 /** Request headers the APIs read. */
 public final class ApiHeaders {

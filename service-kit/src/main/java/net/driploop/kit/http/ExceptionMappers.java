@@ -1,46 +1,34 @@
-package net.driploop.ingest.http;
+package net.driploop.kit.http;
 
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.inject.Instance;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
-import net.driploop.ingest.auth.Caller;
-import net.driploop.ingest.outbox.OutboxRecord;
-import net.driploop.ingest.outbox.OutboxRelay;
-import net.driploop.ingest.outbox.OutboxWriter;
-import net.driploop.ingest.pipeline.Call;
-import net.driploop.ingest.pipeline.CallContext;
 import net.driploop.model.ErrorCode;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-import java.util.List;
 import java.util.Map;
 
 /**
- * Turns every failure into the error envelope. A refused public-API call whose app is known is also
- * recorded as an {@code api.request} automation-log entry.
+ * Turns every failure into the error envelope, so that clients see one shape whatever went wrong. A
+ * service can record refused requests through a {@link RefusedRequestRecorder} bean.
  */
 public class ExceptionMappers {
 
     private final Requests requests;
     private final Responses responses;
-    private final OutboxWriter outbox;
-    private final OutboxRelay relay;
-    private final io.vertx.mutiny.sqlclient.Pool pool;
+    private final Instance<RefusedRequestRecorder> recorders;
 
-    public ExceptionMappers(Requests requests, Responses responses, OutboxWriter outbox, OutboxRelay relay,
-            io.vertx.mutiny.sqlclient.Pool pool) {
+    public ExceptionMappers(Requests requests, Responses responses, Instance<RefusedRequestRecorder> recorders) {
         this.requests = requests;
         this.responses = responses;
-        this.outbox = outbox;
-        this.relay = relay;
-        this.pool = pool;
+        this.recorders = recorders;
     }
-
     @ServerExceptionMapper
     public Uni<Response> mapApiException(ApiException e) {
         return respond(e.code(), e.getMessage(), e.details());
@@ -98,22 +86,14 @@ public class ExceptionMappers {
 
     private Uni<Response> respond(ErrorCode code, String message, Map<String, ?> details) {
         RoutingContext rc = requests.current();
-        String correlationId = RequestContext.correlationId(rc);
-        Response response = responses.error(code, message, details, correlationId);
-        Caller caller = RequestContext.caller(rc);
-        if (caller == null) {
+        Response response = responses.error(code, message, details, RequestContext.correlationId(rc));
+        if (recorders.isUnsatisfied()) {
             return Uni.createFrom().item(response);
         }
-        Call call = new Call(rc.request().method().name(), rc.request().path(), null,
-                rc.request().getHeader("Idempotency-Key"));
-        Map<String, Object> detail = CallContext.requestDetail(call, code.status());
-        detail.put("error", code.code());
-        OutboxRecord entry = OutboxRecord.log(CallContext.apiRequestEntry(caller.appId(), null, correlationId, detail));
-        return outbox.insert(pool, List.of(entry))
-                .invoke(relay::publish)
+        return recorders.get().record(rc, code)
                 .replaceWith(response)
                 .onFailure().recoverWithItem(failure -> {
-                    Log.warn("could not record a refused request in the automation log", failure);
+                    Log.warn("could not record a refused request", failure);
                     return response;
                 });
     }

@@ -1,4 +1,4 @@
-package net.driploop.ingest.outbox;
+package net.driploop.kit.outbox;
 
 import io.vertx.mutiny.sqlclient.Row;
 

@@ -1,4 +1,4 @@
-package net.driploop.ingest.http;
+package net.driploop.kit.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,7 +9,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import net.driploop.ingest.ratelimit.RateLimitState;
 import net.driploop.model.Envelope;
 import net.driploop.model.ErrorCode;
 import net.driploop.model.Ids;
@@ -18,7 +17,7 @@ import org.jboss.logging.MDC;
 
 /**
  * Router-level plumbing that every response goes through, whether a resource answered or not: a new
- * correlationId per request (in the MDC for logging), the rate-limit headers, and the error envelope for
+ * correlationId per request (in the MDC for logging), and the error envelope for
  * unknown routes and for failures raised before a resource runs (oversized body, broken request).
  */
 @ApplicationScoped
@@ -46,12 +45,6 @@ public class HttpEnvelopeRoutes {
         String correlationId = Ids.newCorrelationId();
         RequestContext.begin(ctx, correlationId);
         MDC.put(MDC_CORRELATION_ID, correlationId);
-        ctx.addHeadersEndHandler(v -> {
-            RateLimitState state = RequestContext.rateLimit(ctx);
-            if (state != null) {
-                state.writeHeaders(ctx.response().headers());
-            }
-        });
         if (declaredLength(ctx) > maxBodyBytes) {
             // refused before the body is read; a chunked body past the limit is cut off by the server itself
             write(ctx, ErrorCode.PAYLOAD_TOO_LARGE, "Request body is larger than " + maxBodyBytes + " bytes.");

@@ -1,4 +1,4 @@
-package net.driploop.ingest.health;
+package net.driploop.kit.health;
 
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;

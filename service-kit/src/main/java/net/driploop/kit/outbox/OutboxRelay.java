@@ -1,4 +1,4 @@
-package net.driploop.ingest.outbox;
+package net.driploop.kit.outbox;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -9,9 +9,8 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import net.driploop.ingest.config.IngestConfig;
+import net.driploop.kit.config.OutboxConfig;
 import net.driploop.model.CloudEventHeaders;
-import net.driploop.model.log.AutomationLogEntry;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -44,10 +43,13 @@ public class OutboxRelay {
     /** How long after a failed send the relay stops sending and failed rows wait before the sweep retries them. */
     private static final Duration RETRY_BACKOFF = Duration.ofSeconds(1);
 
-    private static final String SOURCE = CloudEventHeaders.source(AutomationLogEntry.SERVICE_INGEST_API);
 
     private final Pool pool;
     private final String bootstrapServers;
+    private final String source;
+    private final String clientId;
+    private final String deleteAcked;
+    private final String releaseFailed;
     private final Duration sendTimeout;
     private final BlockingQueue<StoredRecord> queue;
     private final ConcurrentLinkedQueue<Long> acked = new ConcurrentLinkedQueue<>();
@@ -62,15 +64,20 @@ public class OutboxRelay {
     private Thread sender;
     private Thread completer;
 
-    public OutboxRelay(Pool pool, IngestConfig config, MeterRegistry registry,
-            @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092") String bootstrapServers) {
+    public OutboxRelay(Pool pool, OutboxConfig config, MeterRegistry registry,
+            @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092") String bootstrapServers,
+            @ConfigProperty(name = "quarkus.application.name") String service) {
         this.pool = pool;
         this.bootstrapServers = bootstrapServers;
-        this.sendTimeout = config.outbox().sendTimeout();
-        if (sendTimeout.multipliedBy(2).compareTo(config.outbox().lease()) > 0) {
+        this.source = CloudEventHeaders.source(service);
+        this.clientId = service + "-outbox";
+        this.deleteAcked = "DELETE FROM " + config.table() + " WHERE id = ANY($1)";
+        this.releaseFailed = "UPDATE " + config.table() + " SET lease_until = now() + make_interval(secs => $2) WHERE id = ANY($1)";
+        this.sendTimeout = config.sendTimeout();
+        if (sendTimeout.multipliedBy(2).compareTo(config.lease()) > 0) {
             throw new IllegalArgumentException("driploop.outbox.send-timeout must be at most half of driploop.outbox.lease");
         }
-        this.queue = new ArrayBlockingQueue<>(config.outbox().queueCapacity());
+        this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
         this.published = Counter.builder("driploop.outbox.published").description("Outbox rows acknowledged by Kafka")
                 .register(registry);
         this.sendFailures = Counter.builder("driploop.outbox.send.failures")
@@ -91,7 +98,7 @@ public class OutboxRelay {
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout / 3);
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeout);
         props.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000);
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "ingest-api-outbox");
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
         running = true;
         sender = daemon("outbox-sender", this::sendLoop);
@@ -167,7 +174,7 @@ public class OutboxRelay {
             header(headers, CloudEventHeaders.SPEC_VERSION, CloudEventHeaders.SPEC_VERSION_VALUE);
             header(headers, CloudEventHeaders.ID, record.id());
             header(headers, CloudEventHeaders.TYPE, record.type());
-            header(headers, CloudEventHeaders.SOURCE, SOURCE);
+            header(headers, CloudEventHeaders.SOURCE, source);
             header(headers, CloudEventHeaders.TIME, record.time());
             if (record.subject() != null) {
                 header(headers, CloudEventHeaders.SUBJECT, record.subject());
@@ -221,7 +228,7 @@ public class OutboxRelay {
         List<Long> done = drain(acked);
         if (!done.isEmpty()) {
             try {
-                pool.preparedQuery("DELETE FROM ingest.outbox WHERE id = ANY($1)")
+                pool.preparedQuery(deleteAcked)
                         .execute(Tuple.of(done.toArray(Long[]::new)))
                         .await().atMost(Duration.ofSeconds(30));
                 published.increment(done.size());
@@ -244,7 +251,7 @@ public class OutboxRelay {
             return;
         }
         try {
-            pool.preparedQuery("UPDATE ingest.outbox SET lease_until = now() + make_interval(secs => $2) WHERE id = ANY($1)")
+            pool.preparedQuery(releaseFailed)
                     .execute(Tuple.of(ids.toArray(Long[]::new), (double) RETRY_BACKOFF.toSeconds()))
                     .await().atMost(Duration.ofSeconds(30));
         } catch (RuntimeException e) {

@@ -1,4 +1,4 @@
-package net.driploop.ingest.http;
+package net.driploop.kit.http;
 
 import net.driploop.model.ErrorCode;
 

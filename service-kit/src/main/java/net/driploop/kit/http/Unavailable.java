@@ -1,4 +1,4 @@
-package net.driploop.ingest.http;
+package net.driploop.kit.http;
 
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;

@@ -1,4 +1,4 @@
-package net.driploop.ingest.outbox;
+package net.driploop.kit.outbox;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -7,7 +7,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
-import net.driploop.ingest.config.IngestConfig;
+import net.driploop.kit.config.OutboxConfig;
 
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -21,20 +21,28 @@ public class OutboxSweeper {
 
     private final Pool pool;
     private final OutboxRelay relay;
-    private final IngestConfig config;
+    private final OutboxConfig config;
+    private final String count;
+    private final String claim;
     private final AtomicLong backlog = new AtomicLong();
 
-    public OutboxSweeper(Pool pool, OutboxRelay relay, IngestConfig config, MeterRegistry registry) {
+    public OutboxSweeper(Pool pool, OutboxRelay relay, OutboxConfig config, MeterRegistry registry) {
         this.pool = pool;
         this.relay = relay;
         this.config = config;
+        this.count = "SELECT count(*) AS n FROM " + config.table();
+        this.claim = """
+                UPDATE %1$s SET lease_until = now() + make_interval(secs => $1)
+                WHERE id IN (SELECT id FROM %1$s WHERE lease_until < now()
+                             ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+                RETURNING %2$s""".formatted(config.table(), StoredRecord.COLUMNS);
         Gauge.builder("driploop.outbox.backlog", backlog, AtomicLong::get)
                 .description("Outbox rows not yet acknowledged by Kafka").register(registry);
     }
 
     @Scheduled(every = "${driploop.outbox.sweep-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> sweep() {
-        return pool.query("SELECT count(*) AS n FROM ingest.outbox").execute()
+        return pool.query(count).execute()
                 .invoke(rows -> backlog.set(rows.iterator().next().getLong("n")))
                 .flatMap(ignored -> claim())
                 .replaceWithVoid();
@@ -42,12 +50,8 @@ public class OutboxSweeper {
 
     /** Claims expired rows in id order and hands them to the relay; returns how many. */
     Uni<Integer> claim() {
-        return pool.preparedQuery("""
-                        UPDATE ingest.outbox SET lease_until = now() + make_interval(secs => $1)
-                        WHERE id IN (SELECT id FROM ingest.outbox WHERE lease_until < now()
-                                     ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
-                        RETURNING %s""".formatted(StoredRecord.COLUMNS))
-                .execute(Tuple.of((double) config.outbox().lease().toSeconds(), config.outbox().sweepBatch()))
+        return pool.preparedQuery(claim)
+                .execute(Tuple.of((double) config.lease().toSeconds(), config.sweepBatch()))
                 .map(OutboxWriter::stored)
                 .invoke(records -> {
                     records.sort((a, b) -> Long.compare(a.rowId(), b.rowId()));

@@ -1,4 +1,4 @@
-package net.driploop.ingest.http;
+package net.driploop.kit.http;
 
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.vertx.ext.web.RoutingContext;
