@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load test of POST /api/v1/events/activity on a local stack (deploy/local/run.sh with a fresh data directory):
 # registers BENCH_USERS users, runs wrk at rising concurrency (a random registered user per request), then a
-# fixed-rate run (wrk2, else hey -q), and waits after each run for the outbox backlog to drain. Prints a table;
+# fixed-rate run (wrk2; else wrk paced by its Lua script, and hey -q), and waits after each run for the outbox backlog to drain. Prints a table;
 # raw output goes to bench/results/<timestamp>/. Stops everything at the end.
 #
 # Environment (all optional):
@@ -122,21 +122,25 @@ backlog() {
   curl -s -m 5 "$URL/q/metrics" | awk '/^driploop_outbox_backlog/ { print $NF; found = 1 } END { if (!found) print "?" }'
 }
 
-# Polls until the backlog gauge (and, with psql, the exact row count) is 0; prints the seconds it took.
+# Polls until the backlog gauge (and, with psql, the exact row count) is 0; prints the seconds it took and
+# the backlog when it started (outbox rows; with psql the exact count, else the gauge).
 drain_time() {
-  local start deadline g n
+  local start deadline g n first=""
   start=$(now_ms)
   deadline=$((SECONDS + DRAIN_DEADLINE))
   while :; do
     g="$(backlog)"
     n=0
     if [ -n "$HAVE_PSQL" ]; then n="$(sql -c 'SELECT count(*) FROM ingest.outbox' || echo '?')"; fi
+    if [ -z "$first" ]; then
+      if [ -n "$HAVE_PSQL" ]; then first="$n"; else first="${g%.0}"; fi
+    fi
     if awk -v g="$g" 'BEGIN { exit !(g + 0 == 0 && g != "?") }' && [ "$n" = 0 ]; then
-      awk -v ms=$(($(now_ms) - start)) 'BEGIN { printf "%.1f", ms / 1000 }'
+      awk -v ms=$(($(now_ms) - start)) -v f="$first" 'BEGIN { printf "%.1f(%s)", ms / 1000, f }'
       return 0
     fi
     if [ "$SECONDS" -ge "$deadline" ]; then
-      echo "timeout(gauge=$g,rows=$n)"
+      echo "timeout($first->$n)"
       return 0
     fi
     sleep 0.25
@@ -201,6 +205,7 @@ measure() {
   wait "$pid" || echo "warning: $name exited with status $?" >&2
   if [ -n "$sampler" ]; then wait "$sampler" 2>/dev/null || true; fi
   t1=$(now_ms)
+  curl -s -m 5 "$URL/q/metrics" | grep -E '^driploop_|^http_server_requests_seconds_(count|sum)' >"$OUT/$name.metrics.txt" || true
   if [ -n "$CPU_OK" ]; then
     # shellcheck disable=SC2086
     m1=$(machine_busy_ticks) i1=$(ticks_of "$INGEST_PID") k1=$(ticks_of "$INFRA_PID") p1=$(ticks_of $pgp) b1=$(ticks_of $$)
@@ -220,9 +225,12 @@ measure() {
   fi
 }
 
-# The Lua script: a random registered user per request; done() prints one machine-readable line.
+# The Lua script: a random registered user per request; done() prints one machine-readable line. With
+# BENCH_RATE_PER_THREAD set, each wrk thread also spaces its requests on a fixed schedule (a monotonic clock
+# through LuaJIT's FFI), which holds a fixed rate where wrk2 is missing.
 cat >"$OUT/activity.lua" <<'LUA'
 local users = tonumber(os.getenv("BENCH_USERS"))
+local per_thread = tonumber(os.getenv("BENCH_RATE_PER_THREAD") or "")
 local events = { "login", "feature_used", "page_view" }
 local threads = 0
 wrk.method = "POST"
@@ -244,6 +252,29 @@ function request()
   return wrk.format(nil, nil, nil, body)
 end
 
+if per_thread then
+  local ffi = require("ffi")
+  ffi.cdef [[
+    typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+    int clock_gettime(int clk_id, bench_timespec *tp);
+  ]]
+  local ts = ffi.new("bench_timespec")
+  local function now_ms()
+    ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+    return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+  end
+  local interval = 1000 / per_thread
+  local next_at
+
+  function delay()
+    local now = now_ms()
+    -- a server that falls behind is not made up for later with a burst of more than one second
+    if next_at == nil or next_at < now - 1000 then next_at = now end
+    next_at = next_at + interval
+    return math.max(0, math.floor(next_at - now))
+  end
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -256,78 +287,84 @@ LUA
 ROWS=()
 row() { # test, connections, requests, seconds, non2xx, socket errors, p50 ms, p99 ms, drain
   ROWS+=("$(awk -v t="$1" -v c="$2" -v r="$3" -v s="$4" -v n="$5" -v e="$6" -v p50="$7" -v p99="$8" -v d="$9" \
-    'BEGIN { printf "%-12s %5s %10.0f %10.0f %8s %8s %8d %7d %9s", t, c, r / s, (r - n - e) / s, p50, p99, n, e, d }')")
+    'BEGIN { printf "%-16s %5s %10.0f %10.0f %8s %8s %8d %7d %14s", t, c, r / s, (r - n - e) / s, p50, p99, n, e, d }')")
+  echo "    ${ROWS[${#ROWS[@]}-1]}"
+  echo "    cpu ($1, $2 conns): $LAST_CPU" | tee -a "$OUT/cpu.txt"
 }
+wrk_row() { # test name, connections, raw file
+  local result
+  result="$(grep '^BENCH_RESULT' "$3" || true)"
+  [ -n "$result" ] || dl_die "wrk printed no result (see $3 and ${3%.txt}.err)"
+  eval "$(echo "${result#BENCH_RESULT }" | tr ' ' '\n' | sed 's/^/r_/')"
+  # shellcheck disable=SC2154  # r_* come from the eval above
+  row "$1" "$2" "$r_requests" "$(awk -v d="$r_duration_us" 'BEGIN { print d / 1e6 }')" "$r_non2xx" "$r_socket_errors" \
+    "$(awk -v v="$r_p50_us" 'BEGIN { printf "%.2f", v / 1000 }')" "$(awk -v v="$r_p99_us" 'BEGIN { printf "%.2f", v / 1000 }')" \
+    "$(drain_time)"
+}
+ACTIVITY_URL="$URL/api/v1/events/activity"
 
 echo "load: POST /api/v1/events/activity, $USERS users, ${DURATION}s per run, results in $OUT"
-: "${LAST_CPU:=}"
+LAST_CPU=""
 if [ "$WARMUP" -gt 0 ]; then
   echo "  warm-up: wrk -t$THREADS -c16 for ${WARMUP}s (not reported)..."
-  wrk -t"$THREADS" -c16 -d"${WARMUP}s" -s "$OUT/activity.lua" "$URL/api/v1/events/activity" >"$OUT/warmup.txt" 2>&1 || true
+  wrk -t"$THREADS" -c16 -d"${WARMUP}s" -s "$OUT/activity.lua" "$ACTIVITY_URL" >"$OUT/warmup.txt" 2>&1 || true
   echo "    outbox drained in $(drain_time) s"
 fi
 for c in $CONNECTIONS; do
   echo "  wrk -t$THREADS -c$c ..."
-  measure "wrk-c$c" wrk -t"$THREADS" -c"$c" -d"${DURATION}s" --latency -s "$OUT/activity.lua" "$URL/api/v1/events/activity"
-  result="$(grep '^BENCH_RESULT' "$OUT/wrk-c$c.txt" || true)"
-  [ -n "$result" ] || { cat "$OUT/wrk-c$c.err" >&2; dl_die "wrk printed no result (see $OUT/wrk-c$c.txt)"; }
-  eval "$(echo "${result#BENCH_RESULT }" | tr ' ' '\n' | sed 's/^/r_/')"
-  # shellcheck disable=SC2154  # r_* come from the eval above
-  row "wrk" "$c" "$r_requests" "$(awk -v d="$r_duration_us" 'BEGIN { print d / 1e6 }')" "$r_non2xx" "$r_socket_errors" \
-    "$(awk -v v="$r_p50_us" 'BEGIN { printf "%.2f", v / 1000 }')" "$(awk -v v="$r_p99_us" 'BEGIN { printf "%.2f", v / 1000 }')" \
-    "$(drain_time)"
-  echo "    ${ROWS[${#ROWS[@]}-1]}"
-  echo "    cpu: $LAST_CPU" | tee -a "$OUT/cpu.txt"
+  measure "wrk-c$c" wrk -t"$THREADS" -c"$c" -d"${DURATION}s" --latency -s "$OUT/activity.lua" "$ACTIVITY_URL"
+  wrk_row wrk "$c" "$OUT/wrk-c$c.txt"
 done
 
-# Fixed rate: wrk2 holds the rate itself; hey holds it per worker (-q), here spread over several processes, each
-# with its own registered user, since hey sends one body.
+# Fixed rate. wrk2 holds the rate itself. Without it: wrk with the paced script (a random user per request), and
+# hey -q as a cross-check. hey sends one body, so each hey process has one worker and its own registered user:
+# requests for one user never overlap (no row-lock queueing that a real mix of users would not have).
 if [ "$FIXED_RATE_TOOL" = wrk2 ]; then
   echo "  wrk2 -R$RATE -c$RATE_CONNECTIONS ..."
-  measure "fixed-rate" wrk2 -t"$THREADS" -c"$RATE_CONNECTIONS" -d"${DURATION}s" -R"$RATE" --latency \
-    -s "$OUT/activity.lua" "$URL/api/v1/events/activity"
-  result="$(grep '^BENCH_RESULT' "$OUT/fixed-rate.txt" || true)"
-  eval "$(echo "${result#BENCH_RESULT }" | tr ' ' '\n' | sed 's/^/r_/')"
-  row "wrk2@$RATE" "$RATE_CONNECTIONS" "$r_requests" "$(awk -v d="$r_duration_us" 'BEGIN { print d / 1e6 }')" \
-    "$r_non2xx" "$r_socket_errors" "$(awk -v v="$r_p50_us" 'BEGIN { printf "%.2f", v / 1000 }')" \
-    "$(awk -v v="$r_p99_us" 'BEGIN { printf "%.2f", v / 1000 }')" "$(drain_time)"
+  measure "fixed-rate-wrk2" wrk2 -t"$THREADS" -c"$RATE_CONNECTIONS" -d"${DURATION}s" -R"$RATE" --latency \
+    -s "$OUT/activity.lua" "$ACTIVITY_URL"
+  wrk_row "wrk2@$RATE" "$RATE_CONNECTIONS" "$OUT/fixed-rate-wrk2.txt"
 else
-  procs=10
-  per_worker=$(awk -v r="$RATE" -v w="$RATE_CONNECTIONS" 'BEGIN { printf "%.2f", r / w }')
-  workers=$((RATE_CONNECTIONS / procs))
-  echo "  hey: $procs processes x $workers workers x $per_worker req/s ..."
+  echo "  wrk paced to $RATE req/s, -c$RATE_CONNECTIONS ..."
+  export BENCH_RATE_PER_THREAD
+  BENCH_RATE_PER_THREAD="$(awk -v r="$RATE" -v t="$THREADS" 'BEGIN { print r / t }')"
+  measure "fixed-rate-wrk" wrk -t"$THREADS" -c"$RATE_CONNECTIONS" -d"${DURATION}s" --latency \
+    -s "$OUT/activity.lua" "$ACTIVITY_URL"
+  unset BENCH_RATE_PER_THREAD
+  wrk_row "wrk-paced@$RATE" "$RATE_CONNECTIONS" "$OUT/fixed-rate-wrk.txt"
+
+  procs="$RATE_CONNECTIONS"
+  per_worker=$(awk -v r="$RATE" -v w="$procs" 'BEGIN { printf "%.2f", r / w }')
+  echo "  hey: $procs processes x 1 worker x $per_worker req/s ..."
   hey_all() {
     local i user pids=()
     for i in $(seq 1 "$procs"); do
       user=$(( (i - 1) * USERS / procs + 1 ))
-      hey -z "${DURATION}s" -c "$workers" -q "$per_worker" -m POST -T application/json -o csv \
+      hey -z "${DURATION}s" -c 1 -q "$per_worker" -m POST -T application/json -o csv \
         -H "Authorization: Bearer $DRIPLOOP_API_KEY" \
         -d "{\"externalUserId\":\"bench_user_$user\",\"event\":\"login\",\"metadata\":{\"source\":\"bench\"}}" \
-        "$URL/api/v1/events/activity" >"$OUT/fixed-rate-hey-$i.csv" &
+        "$ACTIVITY_URL" >"$OUT/fixed-rate-hey-$i.csv" &
       pids+=("$!")
     done
     wait "${pids[@]}"
   }
-  measure "fixed-rate" hey_all
+  measure "fixed-rate-hey" hey_all
   # csv: response-time (s), DNS+dialup, DNS, request-write, response-delay, response-read, status-code, offset
-  # shellcheck disable=SC2046
   read -r n non2xx p50 p99 span <<<"$(cat "$OUT"/fixed-rate-hey-*.csv | awk -F, '$1 ~ /^[0-9.]+$/ { print $1, $7, $8 }' \
     | sort -g -k1,1 | awk '{ t[NR] = $1; if ($2 !~ /^2/) bad++; if ($3 > span) span = $3 }
         END { printf "%d %d %.2f %.2f %.2f", NR, bad, t[int(NR * 0.50 + 0.5)] * 1000, t[int(NR * 0.99 + 0.5)] * 1000, span }')"
   row "hey@$RATE" "$RATE_CONNECTIONS" "$n" "$span" "$non2xx" 0 "$p50" "$p99" "$(drain_time)"
 fi
-echo "    ${ROWS[${#ROWS[@]}-1]}"
-echo "    cpu: $LAST_CPU" | tee -a "$OUT/cpu.txt"
 
 # ---- report ------------------------------------------------------------------------------------------------
 say ""
 say "POST /api/v1/events/activity: $USERS users, ${DURATION}s per run, wrk threads $THREADS, $(nproc 2>/dev/null || echo '?') cores"
-say "$(printf '%-12s %5s %10s %10s %8s %8s %8s %7s %9s' test conns 'req/s' 'accepted/s' 'p50 ms' 'p99 ms' non-2xx errors 'drain s')"
+say "$(printf '%-16s %5s %10s %10s %8s %8s %8s %7s %14s' test conns 'req/s' 'accepted/s' 'p50 ms' 'p99 ms' non-2xx errors 'drain s(rows)')"
 for r in "${ROWS[@]}"; do say "$r"; done
 say ""
-say "drain s: time after the run until driploop_outbox_backlog (and the outbox row count) reached 0"
+say "drain s(rows): seconds after the run until driploop_outbox_backlog (and the outbox row count) was 0 (rows left when the run ended)"
 say "CPU per run (100% = one core; 'other processes' = everything else on the machine):"
-sed 's/^    cpu: /  /' "$OUT/cpu.txt" | tee -a "$OUT/summary.txt"
+sed 's/^    cpu /  /' "$OUT/cpu.txt" | tee -a "$OUT/summary.txt"
 if [ -n "$HAVE_PSQL" ]; then
   last="wrk-c${CONNECTIONS##* }"
   say ""
