@@ -1,0 +1,377 @@
+#!/usr/bin/env bash
+# Load test of POST /api/v1/events/activity on a local stack (deploy/local/run.sh with a fresh data directory):
+# registers BENCH_USERS users, runs wrk at rising concurrency (a random registered user per request), then a
+# fixed-rate run (wrk2; else wrk paced by its Lua script, and hey -q), and waits after each run for the outbox backlog to drain. Prints a table;
+# raw output goes to bench/results/<timestamp>/. Stops everything at the end.
+#
+# Environment (all optional):
+#   BENCH_USERS=1000  BENCH_CONNECTIONS="8 16 32 64"  BENCH_DURATION=20  BENCH_THREADS=2
+#   BENCH_RATE=1500 (fixed-rate run, requests/s)  BENCH_RATE_CONNECTIONS=50 (its connections in all)
+#   BENCH_DRAIN_DEADLINE=60 (seconds for the outbox backlog to reach 0)
+#   BENCH_WARMUP=10 (seconds of unreported load first, so that the JIT has compiled the hot path)
+#   BENCH_KEEP_DATA=1 keeps the stack's data directory (Kafka, PostgreSQL) under the results directory
+# Needs curl and wrk (installed with apt-get when missing and run as root); psql is used when present for
+# pg_stat_statements, wait-event samples and exact outbox counts.
+set -euo pipefail
+
+BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+USERS="${BENCH_USERS:-1000}"
+CONNECTIONS="${BENCH_CONNECTIONS:-8 16 32 64}"
+DURATION="${BENCH_DURATION:-20}"
+THREADS="${BENCH_THREADS:-2}"
+RATE="${BENCH_RATE:-1500}"
+RATE_CONNECTIONS="${BENCH_RATE_CONNECTIONS:-50}"
+DRAIN_DEADLINE="${BENCH_DRAIN_DEADLINE:-60}"
+WARMUP="${BENCH_WARMUP:-10}"
+OUT="$BENCH_ROOT/bench/results/$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$OUT"
+export DRIPLOOP_LOCAL_DATA_DIR="$OUT/data"
+# shellcheck source=deploy/local/lib.sh
+source "$BENCH_ROOT/deploy/local/lib.sh"
+cd "$DL_ROOT"
+
+RUN_PID=""
+cleanup() {
+  if [ -n "$RUN_PID" ] && kill -0 "$RUN_PID" 2>/dev/null; then
+    echo "stopping the stack..."
+    dl_terminate 60 "$RUN_PID"
+  fi
+  dl_stop_all >/dev/null
+  if [ -d "$DL_DATA_DIR/logs" ]; then cp -r "$DL_DATA_DIR/logs" "$OUT/" 2>/dev/null || true; fi
+  if [ "${BENCH_KEEP_DATA:-}" != 1 ]; then rm -rf "$DL_DATA_DIR"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+say() { echo "$*" | tee -a "$OUT/summary.txt"; }
+
+# ---- tools -------------------------------------------------------------------------------------------------
+ensure_tool() {
+  command -v "$1" >/dev/null && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing $2 (apt-get)..."
+    apt-get install -y -q "$2" >"$OUT/apt-$2.log" 2>&1 \
+      || { apt-get update -q >>"$OUT/apt-$2.log" 2>&1 && apt-get install -y -q "$2" >>"$OUT/apt-$2.log" 2>&1; } \
+      || dl_die "could not install $2 (see $OUT/apt-$2.log)"
+  else
+    dl_die "$1 is needed: install the $2 package"
+  fi
+}
+ensure_tool curl curl
+ensure_tool wrk wrk
+if command -v wrk2 >/dev/null; then FIXED_RATE_TOOL=wrk2; else ensure_tool hey hey; FIXED_RATE_TOOL=hey; fi
+HAVE_PSQL=""
+if command -v psql >/dev/null && [ -z "${QUARKUS_DATASOURCE_REACTIVE_URL:-}" ]; then HAVE_PSQL=1; fi
+if curl -s -o /dev/null -m 2 http://127.0.0.1:8080/; then dl_die "port 8080 is in use: stop what runs there first"; fi
+
+PG_PORT="${DRIPLOOP_LOCAL_PG_PORT:-5432}"
+sql() {
+  PGPASSWORD=postgres psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d driploop -qAtX -v ON_ERROR_STOP=1 "$@"
+}
+
+now_ms() {
+  if [ -n "${EPOCHREALTIME:-}" ]; then
+    local t="${EPOCHREALTIME/,/.}"
+    echo $(( ${t%.*} * 1000 + 10#$(printf '%.3s' "${t#*.}") ))
+  else
+    echo $(( $(date +%s) * 1000 ))
+  fi
+}
+
+# ---- the stack ---------------------------------------------------------------------------------------------
+if dl_needs_build "$(dl_service_jar ingest-api)"; then dl_build; fi
+
+if [ -n "$HAVE_PSQL" ]; then
+  # A first start of the fresh PostgreSQL only to preload pg_stat_statements (a server setting needs a restart).
+  echo "preparing PostgreSQL with pg_stat_statements..."
+  dl_start_localstack --postgres >/dev/null || exit 1
+  sql -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
+  dl_stop_all >/dev/null
+fi
+
+echo "starting the stack (deploy/local/run.sh, data in $DL_DATA_DIR)..."
+DRIPLOOP_RATE_LIMIT_PER_MINUTE=100000000 "$DL_ROOT/deploy/local/run.sh" >"$OUT/run.log" 2>&1 &
+RUN_PID=$!
+deadline=$((SECONDS + 300))
+until [ -f "$DL_DATA_DIR/run.env" ]; do
+  if ! kill -0 "$RUN_PID" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
+    dl_show_log_tail "$OUT/run.log"
+    dl_die "the stack did not start"
+  fi
+  sleep 0.5
+done
+# shellcheck disable=SC1091
+source "$DL_DATA_DIR/run.env"
+URL="$DRIPLOOP_INGEST_URL"
+export DRIPLOOP_API_KEY BENCH_USERS="$USERS"
+if [ -n "$HAVE_PSQL" ]; then sql -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null; fi
+
+# ---- users -------------------------------------------------------------------------------------------------
+echo "registering $USERS users..."
+t0=$(now_ms)
+seq 1 "$USERS" | xargs -P 8 -I{} curl -s -o /dev/null -w '%{http_code}\n' -X POST "$URL/api/v1/users" \
+  -H "Authorization: Bearer $DRIPLOOP_API_KEY" -H 'Content-Type: application/json' \
+  -d '{"externalUserId":"bench_user_{}","email":"bench_user_{}@example.com","metadata":{"plan":"free"}}' \
+  >"$OUT/users.txt"
+registered=$(grep -c '^20[01]$' "$OUT/users.txt" || true)
+[ "$registered" = "$USERS" ] || dl_die "only $registered of $USERS users registered (status codes in $OUT/users.txt)"
+
+# ---- measurements ------------------------------------------------------------------------------------------
+backlog() {
+  curl -s -m 5 "$URL/q/metrics" | awk '/^driploop_outbox_backlog/ { print $NF; found = 1 } END { if (!found) print "?" }'
+}
+
+# Polls until the backlog gauge (and, with psql, the exact row count) is 0; prints the seconds it took and
+# the backlog when it started (outbox rows; with psql the exact count, else the gauge).
+drain_time() {
+  local start deadline g n first=""
+  start=$(now_ms)
+  deadline=$((SECONDS + DRAIN_DEADLINE))
+  while :; do
+    g="$(backlog)"
+    n=0
+    if [ -n "$HAVE_PSQL" ]; then n="$(sql -c 'SELECT count(*) FROM ingest.outbox' || echo '?')"; fi
+    if [ -z "$first" ]; then
+      if [ -n "$HAVE_PSQL" ]; then first="$n"; else first="${g%.0}"; fi
+    fi
+    if awk -v g="$g" 'BEGIN { exit !(g + 0 == 0 && g != "?") }' && [ "$n" = 0 ]; then
+      awk -v ms=$(($(now_ms) - start)) -v f="$first" 'BEGIN { printf "%.1f(%s)", ms / 1000, f }'
+      return 0
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "timeout($first->$n)"
+      return 0
+    fi
+    sleep 0.25
+  done
+}
+
+CLK_TCK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+# CPU ticks used so far by pids (and their reaped children).
+ticks_of() {
+  local pid total=0 stat
+  for pid in "$@"; do
+    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
+    stat="${stat##*) }"
+    # shellcheck disable=SC2086
+    set -- $stat
+    total=$((total + ${12} + ${13} + ${14} + ${15}))
+  done
+  echo "$total"
+}
+machine_busy_ticks() {
+  awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
+}
+child_pid() { # the pid of run.sh's child whose command line matches
+  ps -eo pid=,ppid=,args= | awk -v p="$RUN_PID" -v m="$1" '$2 == p && index($0, m) { print $1; exit }'
+}
+pg_pids() {
+  local master
+  master="$(head -n 1 "$DL_DATA_DIR/postgres/postmaster.pid" 2>/dev/null)" || return 0
+  echo "$master"
+  ps -o pid= --ppid "$master" 2>/dev/null || true
+}
+CPU_OK=""
+if [ -r /proc/stat ]; then CPU_OK=1; fi
+INGEST_PID="$(child_pid quarkus-run.jar)"
+INFRA_PID="$(child_pid net.driploop.infra.LocalStack)"
+
+# Runs a load command (in the background) while sampling PostgreSQL and CPU; name, then the command.
+# Sets LAST_CPU to where the machine's CPU went during the run.
+measure() {
+  local name="$1" pid sampler="" t0 t1 pgp m0 i0 p0 k0 b0 m1 i1 p1 k1 b1
+  shift
+  if [ -n "$HAVE_PSQL" ]; then sql -c "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true; fi
+  pgp="$(pg_pids | tr '\n' ' ')"
+  t0=$(now_ms)
+  if [ -n "$CPU_OK" ]; then
+    # shellcheck disable=SC2086
+    m0=$(machine_busy_ticks) i0=$(ticks_of "$INGEST_PID") k0=$(ticks_of "$INFRA_PID") p0=$(ticks_of $pgp) b0=$(ticks_of $$)
+  fi
+  "$@" >"$OUT/$name.txt" 2>"$OUT/$name.err" &
+  pid=$!
+  if [ -n "$HAVE_PSQL" ]; then
+    (
+      while kill -0 "$pid" 2>/dev/null; do
+        sql -c "SELECT state || ' ' || coalesce(wait_event_type || ':' || wait_event, 'on-cpu')
+                FROM pg_stat_activity WHERE datname = 'driploop' AND state <> 'idle' AND pid <> pg_backend_pid()" \
+          || true
+        sleep 0.5
+      done
+    ) >"$OUT/$name.pg-waits.txt" 2>/dev/null &
+    sampler=$!
+  fi
+  wait "$pid" || echo "warning: $name exited with status $?" >&2
+  if [ -n "$sampler" ]; then wait "$sampler" 2>/dev/null || true; fi
+  t1=$(now_ms)
+  curl -s -m 5 "$URL/q/metrics" | grep -E '^driploop_|^http_server_requests_seconds_(count|sum)' >"$OUT/$name.metrics.txt" || true
+  if [ -n "$CPU_OK" ]; then
+    # shellcheck disable=SC2086
+    m1=$(machine_busy_ticks) i1=$(ticks_of "$INGEST_PID") k1=$(ticks_of "$INFRA_PID") p1=$(ticks_of $pgp) b1=$(ticks_of $$)
+    LAST_CPU="$(awk -v m=$((m1 - m0)) -v i=$((i1 - i0)) -v p=$((p1 - p0)) -v k=$((k1 - k0)) -v b=$((b1 - b0)) \
+      -v hz="$CLK_TCK" -v ms=$((t1 - t0)) 'BEGIN { f = 100 * 1000 / (hz * ms);
+        printf "machine %.0f%% = ingest-api %.0f%% + postgres %.0f%% + kafka/smtp JVM %.0f%% + load generator %.0f%% + other processes %.0f%%",
+          m * f, i * f, p * f, k * f, b * f, (m - i - p - k - b) * f }')"
+  else
+    LAST_CPU="(no /proc: CPU not measured)"
+  fi
+  if [ -n "$HAVE_PSQL" ]; then
+    sql -F ' | ' -c "SELECT calls, round(total_exec_time::numeric, 1) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms,
+                   round((100 * total_exec_time / nullif(sum(total_exec_time) OVER (), 0))::numeric, 1) AS pct,
+                   regexp_replace(left(query, 160), '\s+', ' ', 'g') AS query
+            FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'driploop')
+            ORDER BY total_exec_time DESC LIMIT 12" >"$OUT/$name.pg-statements.txt" 2>&1 || true
+  fi
+}
+
+# The Lua script: a random registered user per request; done() prints one machine-readable line. With
+# BENCH_RATE_PER_THREAD set, each wrk thread also spaces its requests on a fixed schedule (a monotonic clock
+# through LuaJIT's FFI), which holds a fixed rate where wrk2 is missing.
+cat >"$OUT/activity.lua" <<'LUA'
+local users = tonumber(os.getenv("BENCH_USERS"))
+local per_thread = tonumber(os.getenv("BENCH_RATE_PER_THREAD") or "")
+local events = { "login", "feature_used", "page_view" }
+local threads = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("DRIPLOOP_API_KEY")
+
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+
+function init(args)
+  math.randomseed(os.time() * 100 + tid)
+end
+
+function request()
+  local body = string.format('{"externalUserId":"bench_user_%d","event":"%s","metadata":{"source":"bench"}}',
+    math.random(1, users), events[math.random(1, #events)])
+  return wrk.format(nil, nil, nil, body)
+end
+
+if per_thread then
+  local ffi = require("ffi")
+  ffi.cdef [[
+    typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+    int clock_gettime(int clk_id, bench_timespec *tp);
+  ]]
+  local ts = ffi.new("bench_timespec")
+  local function now_ms()
+    ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+    return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+  end
+  local interval = 1000 / per_thread
+  local next_at
+
+  function delay()
+    local now = now_ms()
+    -- a server that falls behind is not made up for later with a burst of more than one second
+    if next_at == nil or next_at < now - 1000 then next_at = now end
+    next_at = next_at + interval
+    return math.max(0, math.floor(next_at - now))
+  end
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "BENCH_RESULT requests=%d duration_us=%d non2xx=%d socket_errors=%d p50_us=%.0f p99_us=%.0f\n",
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+LUA
+
+ROWS=()
+row() { # test, connections, requests, seconds, non2xx, socket errors, p50 ms, p99 ms, drain
+  ROWS+=("$(awk -v t="$1" -v c="$2" -v r="$3" -v s="$4" -v n="$5" -v e="$6" -v p50="$7" -v p99="$8" -v d="$9" \
+    'BEGIN { printf "%-16s %5s %10.0f %10.0f %8s %8s %8d %7d %14s", t, c, r / s, (r - n - e) / s, p50, p99, n, e, d }')")
+  echo "    ${ROWS[${#ROWS[@]}-1]}"
+  echo "    cpu ($1, $2 conns): $LAST_CPU" | tee -a "$OUT/cpu.txt"
+}
+wrk_row() { # test name, connections, raw file
+  local result
+  result="$(grep '^BENCH_RESULT' "$3" || true)"
+  [ -n "$result" ] || dl_die "wrk printed no result (see $3 and ${3%.txt}.err)"
+  eval "$(echo "${result#BENCH_RESULT }" | tr ' ' '\n' | sed 's/^/r_/')"
+  # shellcheck disable=SC2154  # r_* come from the eval above
+  row "$1" "$2" "$r_requests" "$(awk -v d="$r_duration_us" 'BEGIN { print d / 1e6 }')" "$r_non2xx" "$r_socket_errors" \
+    "$(awk -v v="$r_p50_us" 'BEGIN { printf "%.2f", v / 1000 }')" "$(awk -v v="$r_p99_us" 'BEGIN { printf "%.2f", v / 1000 }')" \
+    "$(drain_time)"
+}
+ACTIVITY_URL="$URL/api/v1/events/activity"
+
+echo "load: POST /api/v1/events/activity, $USERS users, ${DURATION}s per run, results in $OUT"
+LAST_CPU=""
+if [ "$WARMUP" -gt 0 ]; then
+  echo "  warm-up: wrk -t$THREADS -c16 for ${WARMUP}s (not reported)..."
+  wrk -t"$THREADS" -c16 -d"${WARMUP}s" -s "$OUT/activity.lua" "$ACTIVITY_URL" >"$OUT/warmup.txt" 2>&1 || true
+  echo "    outbox drained in $(drain_time) s"
+fi
+for c in $CONNECTIONS; do
+  echo "  wrk -t$THREADS -c$c ..."
+  measure "wrk-c$c" wrk -t"$THREADS" -c"$c" -d"${DURATION}s" --latency -s "$OUT/activity.lua" "$ACTIVITY_URL"
+  wrk_row wrk "$c" "$OUT/wrk-c$c.txt"
+done
+
+# Fixed rate. wrk2 holds the rate itself. Without it: wrk with the paced script (a random user per request), and
+# hey -q as a cross-check. hey sends one body, so each hey process has one worker and its own registered user:
+# requests for one user never overlap (no row-lock queueing that a real mix of users would not have).
+if [ "$FIXED_RATE_TOOL" = wrk2 ]; then
+  echo "  wrk2 -R$RATE -c$RATE_CONNECTIONS ..."
+  measure "fixed-rate-wrk2" wrk2 -t"$THREADS" -c"$RATE_CONNECTIONS" -d"${DURATION}s" -R"$RATE" --latency \
+    -s "$OUT/activity.lua" "$ACTIVITY_URL"
+  wrk_row "wrk2@$RATE" "$RATE_CONNECTIONS" "$OUT/fixed-rate-wrk2.txt"
+else
+  echo "  wrk paced to $RATE req/s, -c$RATE_CONNECTIONS ..."
+  export BENCH_RATE_PER_THREAD
+  BENCH_RATE_PER_THREAD="$(awk -v r="$RATE" -v t="$THREADS" 'BEGIN { print r / t }')"
+  measure "fixed-rate-wrk" wrk -t"$THREADS" -c"$RATE_CONNECTIONS" -d"${DURATION}s" --latency \
+    -s "$OUT/activity.lua" "$ACTIVITY_URL"
+  unset BENCH_RATE_PER_THREAD
+  wrk_row "wrk-paced@$RATE" "$RATE_CONNECTIONS" "$OUT/fixed-rate-wrk.txt"
+
+  procs="$RATE_CONNECTIONS"
+  per_worker=$(awk -v r="$RATE" -v w="$procs" 'BEGIN { printf "%.2f", r / w }')
+  echo "  hey: $procs processes x 1 worker x $per_worker req/s ..."
+  hey_all() {
+    local i user pids=()
+    for i in $(seq 1 "$procs"); do
+      user=$(( (i - 1) * USERS / procs + 1 ))
+      hey -z "${DURATION}s" -c 1 -q "$per_worker" -m POST -T application/json -o csv \
+        -H "Authorization: Bearer $DRIPLOOP_API_KEY" \
+        -d "{\"externalUserId\":\"bench_user_$user\",\"event\":\"login\",\"metadata\":{\"source\":\"bench\"}}" \
+        "$ACTIVITY_URL" >"$OUT/fixed-rate-hey-$i.csv" &
+      pids+=("$!")
+    done
+    wait "${pids[@]}"
+  }
+  measure "fixed-rate-hey" hey_all
+  # csv: response-time (s), DNS+dialup, DNS, request-write, response-delay, response-read, status-code, offset
+  read -r n non2xx p50 p99 span <<<"$(cat "$OUT"/fixed-rate-hey-*.csv | awk -F, '$1 ~ /^[0-9.]+$/ { print $1, $7, $8 }' \
+    | sort -g -k1,1 | awk '{ t[NR] = $1; if ($2 !~ /^2/) bad++; if ($3 > span) span = $3 }
+        END { printf "%d %d %.2f %.2f %.2f", NR, bad, t[int(NR * 0.50 + 0.5)] * 1000, t[int(NR * 0.99 + 0.5)] * 1000, span }')"
+  row "hey@$RATE" "$RATE_CONNECTIONS" "$n" "$span" "$non2xx" 0 "$p50" "$p99" "$(drain_time)"
+fi
+
+# ---- report ------------------------------------------------------------------------------------------------
+say ""
+say "POST /api/v1/events/activity: $USERS users, ${DURATION}s per run, wrk threads $THREADS, $(nproc 2>/dev/null || echo '?') cores"
+say "$(printf '%-16s %5s %10s %10s %8s %8s %8s %7s %14s' test conns 'req/s' 'accepted/s' 'p50 ms' 'p99 ms' non-2xx errors 'drain s(rows)')"
+for r in "${ROWS[@]}"; do say "$r"; done
+say ""
+say "drain s(rows): seconds after the run until driploop_outbox_backlog (and the outbox row count) was 0 (rows left when the run ended)"
+say "CPU per run (100% = one core; 'other processes' = everything else on the machine):"
+sed 's/^    cpu /  /' "$OUT/cpu.txt" | tee -a "$OUT/summary.txt"
+if [ -n "$HAVE_PSQL" ]; then
+  last="wrk-c${CONNECTIONS##* }"
+  say ""
+  say "Busiest statements during $last (pg_stat_statements: calls | total ms | mean ms | % | query):"
+  head -n 6 "$OUT/$last.pg-statements.txt" | cut -c1-200 | tee -a "$OUT/summary.txt"
+  say "PostgreSQL backends during $last (samples of state and wait event):"
+  sort "$OUT/$last.pg-waits.txt" | uniq -c | sort -rn | head -n 8 | tee -a "$OUT/summary.txt"
+fi
+say ""
+say "raw output: $OUT"
