@@ -17,6 +17,8 @@ public final class Ids {
     public static final String PURCHASE = "pur";
     public static final String EVENT = "evt";
     public static final String LOG_ENTRY = "log";
+    public static final String FLOW = "flw";
+    public static final String EXECUTION = "exe";
 
     /** A correlationId: {@code cor_} and a ULID body. */
     public static final Pattern CORRELATION_ID = Pattern.compile("cor_[0-9A-HJKMNP-TV-Z]{26}");
