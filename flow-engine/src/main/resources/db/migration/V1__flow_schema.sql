@@ -143,3 +143,6 @@ CREATE TABLE flow.outbox (
     created_at     timestamptz NOT NULL DEFAULT now(),
     lease_until    timestamptz NOT NULL
 );
+-- A queue table: rows are inserted and deleted all the time, so vacuum it early and without throttling.
+ALTER TABLE flow.outbox SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000,
+    autovacuum_vacuum_cost_delay = 0, autovacuum_vacuum_insert_threshold = 5000);

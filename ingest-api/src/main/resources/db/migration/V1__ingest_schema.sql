@@ -98,6 +98,9 @@ CREATE TABLE ingest.outbox (
     created_at     timestamptz NOT NULL DEFAULT now(),
     lease_until    timestamptz NOT NULL
 );
+-- A queue table: rows are inserted and deleted all the time, so vacuum it early and without throttling.
+ALTER TABLE ingest.outbox SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000,
+    autovacuum_vacuum_cost_delay = 0, autovacuum_vacuum_insert_threshold = 5000);
 
 -- The wire timestamp format: ISO-8601 UTC with milliseconds.
 CREATE FUNCTION ingest.iso_ms(ts timestamptz) RETURNS text

@@ -94,17 +94,15 @@ public class PublicApi {
         Uni<Operation.Result> result = operation.singleStatement()
                 ? operation.execute(pool, context)
                 : pool.withTransaction(conn -> operation.execute(conn, context));
-        return result.map(r -> {
-            relay.publish(r.records());
-            return responses.success(r.status(), r.data(), context.correlationId());
-        });
+        return relay.publishAfter(result, Operation.Result::records)
+                .map(r -> responses.success(r.status(), r.data(), context.correlationId()));
     }
 
     private Uni<Response> runOnce(Operation operation, CallContext context) {
         Caller caller = context.caller();
         String key = context.call().idempotencyKey();
         byte[] hash = IdempotencyStore.fingerprint(context.call());
-        return pool.withTransaction(conn -> idempotency.claim(conn, caller.appId(), key, hash, context.now())
+        return relay.publishAfter(pool.withTransaction(conn -> idempotency.claim(conn, caller.appId(), key, hash, context.now())
                         .flatMap(stored -> {
                             if (stored.isEmpty()) {
                                 return operation.execute(conn, context).flatMap(r -> {
@@ -120,9 +118,8 @@ public class PublicApi {
                             }
                             return logReplay(conn, context, previous)
                                     .map(records -> new Reply(previous.status(), previous.response(), records, true));
-                        }))
+                        })), Reply::records)
                 .map(reply -> {
-                    relay.publish(reply.records());
                     Response.ResponseBuilder builder = Response.fromResponse(responses.json(reply.status(), reply.json()));
                     if (reply.replayed()) {
                         builder.header("Idempotent-Replayed", "true");

@@ -43,6 +43,6 @@ public class RefusedCallLog implements RefusedRequestRecorder {
         detail.put("error", code.code());
         OutboxRecord entry = OutboxRecord.log(
                 CallContext.apiRequestEntry(caller.appId(), null, RequestContext.correlationId(rc), detail));
-        return outbox.insert(pool, List.of(entry)).invoke(relay::publish).replaceWithVoid();
+        return relay.publishAfter(outbox.insert(pool, List.of(entry)), records -> records).replaceWithVoid();
     }
 }

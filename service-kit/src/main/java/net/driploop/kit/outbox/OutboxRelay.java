@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -31,6 +32,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * Relays committed outbox rows to Kafka (idempotent producer, {@code acks=all}) and deletes each row once
@@ -131,6 +133,19 @@ public class OutboxRelay {
                 return;
             }
         }
+    }
+
+    /**
+     * Runs {@code work} (which commits outbox rows) and hands its rows to the relay once it succeeds, even if
+     * the caller stops listening first (a client that disconnects mid-request): the work is subscribed to
+     * once, eagerly, and the returned Uni shares its outcome.
+     */
+    public <T> Uni<T> publishAfter(Uni<T> work, Function<T, Collection<StoredRecord>> records) {
+        Uni<T> shared = work.memoize().indefinitely();
+        shared.subscribe().with(item -> publish(records.apply(item)), failure -> {
+            // the caller sees the failure through the shared Uni
+        });
+        return shared;
     }
 
     /** Rows queued or sent but not yet acknowledged and deleted. */
