@@ -9,6 +9,7 @@
 #   BENCH_RATE=1500 (fixed-rate run, requests/s)  BENCH_RATE_CONNECTIONS=50 (its connections in all)
 #   BENCH_DRAIN_DEADLINE=60 (seconds for the outbox backlog to reach 0)
 #   BENCH_WARMUP=10 (seconds of unreported load first, so that the JIT has compiled the hot path)
+#   DRIPLOOP_RUN_SERVICES="ingest-api" (the services run.sh starts; the ingest path alone by default)
 #   BENCH_KEEP_DATA=1 keeps the stack's data directory (Kafka, PostgreSQL) under the results directory
 # Needs curl and wrk (installed with apt-get when missing and run as root); psql is used when present for
 # pg_stat_statements, wait-event samples and exact outbox counts.
@@ -26,6 +27,7 @@ WARMUP="${BENCH_WARMUP:-10}"
 OUT="$BENCH_ROOT/bench/results/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$OUT"
 export DRIPLOOP_LOCAL_DATA_DIR="$OUT/data"
+export DRIPLOOP_RUN_SERVICES="${DRIPLOOP_RUN_SERVICES:-ingest-api}"
 # shellcheck source=deploy/local/lib.sh
 source "$BENCH_ROOT/deploy/local/lib.sh"
 cd "$DL_ROOT"

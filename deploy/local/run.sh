@@ -14,6 +14,7 @@
 #   DRIPLOOP_LOCAL_KAFKA_PORT / _PG_PORT / _SMTP_PORT   ports of the embedded servers (9092 / 5432 / 2525)
 #   DRIPLOOP_JAVA_OPTS                   JVM options for the services
 #   DRIPLOOP_BUILD_ARGS                  extra Maven arguments (e.g. -o)
+#   DRIPLOOP_RUN_SERVICES                only these services, e.g. "ingest-api flow-engine" (default: every built one)
 #   DRIPLOOP_RUN_EXIT_AFTER_READY=1      stop everything and exit 0 once ready (a smoke check)
 set -euo pipefail
 
@@ -21,13 +22,20 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$DL_ROOT"
 
-# One line per service: module name and HTTP port. A service starts only when its jar has been built.
-SERVICES=(
+# One line per service: module name and HTTP port. A service starts only when its jar has been built
+# (and, when DRIPLOOP_RUN_SERVICES lists names, only if it is listed there).
+ALL_SERVICES=(
   "ingest-api 8080"
   "flow-engine 8081"
   "email-worker 8082"
   "webhook-worker 8083"
 )
+SERVICES=()
+for entry in "${ALL_SERVICES[@]}"; do
+  if [ -z "${DRIPLOOP_RUN_SERVICES:-}" ] || [[ " $DRIPLOOP_RUN_SERVICES " == *" ${entry%% *} "* ]]; then
+    SERVICES+=("$entry")
+  fi
+done
 
 trap 'dl_stop_all' EXIT
 trap 'echo "interrupted (SIGINT)"; exit 130' INT
