@@ -129,20 +129,4 @@ CREATE TABLE flow.automation_log (
 );
 CREATE INDEX automation_log_correlation_idx ON flow.automation_log (correlation_id, at, id);
 
--- Transactional outbox (service-kit): commands and log entries, relayed to Kafka after commit.
-CREATE TABLE flow.outbox (
-    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    topic          text        NOT NULL,
-    record_key     text        NOT NULL,
-    ce_id          text        NOT NULL,
-    ce_type        text        NOT NULL,
-    ce_time        text        NOT NULL,
-    ce_subject     text,
-    correlation_id text        NOT NULL,
-    payload        text        NOT NULL,
-    created_at     timestamptz NOT NULL DEFAULT now(),
-    lease_until    timestamptz NOT NULL
-);
--- A queue table: rows are inserted and deleted all the time, so vacuum it early and without throttling.
-ALTER TABLE flow.outbox SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000,
-    autovacuum_vacuum_cost_delay = 0, autovacuum_vacuum_insert_threshold = 5000);
+-- The outbox table comes from service-kit (db/kit).

@@ -81,26 +81,7 @@ CREATE TABLE ingest.idempotency_keys (
 );
 CREATE INDEX idempotency_keys_created_idx ON ingest.idempotency_keys (created_at);
 
--- Transactional outbox: written with the change it reports, relayed to Kafka after commit, then deleted.
--- The CloudEvents attributes are columns (not JSON) so that neither PostgreSQL nor the relay parses them;
--- lease_until keeps two relays from sending the same row at once. The table stays small (rows live
--- until Kafka acknowledges them), so the sweep walks the primary key and needs no other index.
-CREATE TABLE ingest.outbox (
-    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    topic          text        NOT NULL,
-    record_key     text        NOT NULL,
-    ce_id          text        NOT NULL,
-    ce_type        text        NOT NULL,
-    ce_time        text        NOT NULL,
-    ce_subject     text,
-    correlation_id text        NOT NULL,
-    payload        text        NOT NULL,
-    created_at     timestamptz NOT NULL DEFAULT now(),
-    lease_until    timestamptz NOT NULL
-);
--- A queue table: rows are inserted and deleted all the time, so vacuum it early and without throttling.
-ALTER TABLE ingest.outbox SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000,
-    autovacuum_vacuum_cost_delay = 0, autovacuum_vacuum_insert_threshold = 5000);
+-- The outbox table comes from service-kit (db/kit).
 
 -- The wire timestamp format: ISO-8601 UTC with milliseconds.
 CREATE FUNCTION ingest.iso_ms(ts timestamptz) RETURNS text
