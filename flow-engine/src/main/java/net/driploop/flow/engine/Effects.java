@@ -21,8 +21,13 @@ final class Effects {
 
     /** An automation-log entry about an execution (or a step of it, when {@code stepId} is set). */
     void log(String type, Execution execution, String stepId, Map<String, Object> detail) {
+        log(type, execution.correlationId(), execution, stepId, detail);
+    }
+
+    /** An entry in the trace of {@code correlationId}: the API call whose event caused it, not the one that started the execution. */
+    void log(String type, String correlationId, Execution execution, String stepId, Map<String, Object> detail) {
         records.add(OutboxRecord.log(new AutomationLogEntry(Ids.newId(Ids.LOG_ENTRY), Timestamps.now(),
-                AutomationLogEntry.SERVICE_FLOW_ENGINE, type, execution.correlationId(), execution.appId(),
+                AutomationLogEntry.SERVICE_FLOW_ENGINE, type, correlationId, execution.appId(),
                 execution.externalUserId(), execution.flowId(), execution.id(), stepId,
                 detail == null || detail.isEmpty() ? null : detail)));
     }

@@ -113,7 +113,7 @@ class EventProcessor {
     private Uni<Void> apply(SqlClient sql, IncomingEvent in, Effects effects) {
         UserEvent event = in.event();
         if (event instanceof UserDeleted deleted) {
-            return runner.cancelAll(sql, deleted.appId(), deleted.externalUserId(), effects)
+            return runner.cancelAll(sql, deleted.appId(), deleted.externalUserId(), in.correlationId(), effects)
                     .flatMap(v -> users.remove(sql, deleted.appId(), deleted.externalUserId(), deleted.deleted()))
                     .replaceWithVoid();
         }
@@ -121,7 +121,7 @@ class EventProcessor {
         Uni<UserState> state = snapshot == null
                 ? users.load(sql, event.appId(), event.externalUserId())
                 : users.apply(sql, event.appId(), snapshot, in.triggerData().get("purchase"), event.occurredAt());
-        return state.flatMap(user -> runner.exitMatching(sql, user, effects)
+        return state.flatMap(user -> runner.exitMatching(sql, user, in.correlationId(), effects)
                 .flatMap(v -> EventTypes.ACTIVITY_RECORDED.equals(in.ceType())
                         ? runner.deliverAwaited(sql, in, user, effects) : Uni.createFrom().voidItem())
                 .flatMap(v -> catalog.activeFlows(sql, event.appId(), in.ceType(), in.activityName()))

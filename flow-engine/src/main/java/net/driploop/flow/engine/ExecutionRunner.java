@@ -186,7 +186,7 @@ class ExecutionRunner {
     }
 
     /** Ends, as exited, the user's live executions whose {@code exitWhen} holds on the user's new state. */
-    Uni<Void> exitMatching(SqlClient sql, UserState user, Effects effects) {
+    Uni<Void> exitMatching(SqlClient sql, UserState user, String correlationId, Effects effects) {
         return live(sql, user.appId(), user.externalUserId()).flatMap(executions -> Sql.each(executions, execution ->
                 catalog.definition(sql, execution.appId(), execution.flowId(), execution.flowVersion())
                         .flatMap(definition -> {
@@ -194,23 +194,24 @@ class ExecutionRunner {
                                     context(user, execution.triggerData()))) {
                                 return Uni.createFrom().voidItem();
                             }
-                            return stopLive(sql, execution, Execution.EXITED, "exit_when", "execution.exited", effects);
+                            return stopLive(sql, execution, Execution.EXITED, "exit_when", "execution.exited",
+                                    correlationId, effects);
                         })));
     }
 
     /** Cancels every live execution of a deleted user at once: no timer of theirs fires, no later step runs. */
-    Uni<Void> cancelAll(SqlClient sql, String appId, String externalUserId, Effects effects) {
+    Uni<Void> cancelAll(SqlClient sql, String appId, String externalUserId, String correlationId, Effects effects) {
         return live(sql, appId, externalUserId).flatMap(executions -> Sql.each(executions,
                 execution -> stopLive(sql, execution, Execution.CANCELLED, "user_deleted", "execution.cancelled",
-                        effects)));
+                        correlationId, effects)));
     }
 
     /**
-     * Stops a live execution from outside its run: timers first (the order the sweep locks in, so the two never
+     * Stops a live execution from outside its run, logged in the trace of the call that caused it: timers first (the order the sweep locks in, so the two never
      * deadlock), then the execution if it is still live.
      */
     private Uni<Void> stopLive(SqlClient sql, Execution execution, String status, String reason, String logType,
-            Effects effects) {
+            String correlationId, Effects effects) {
         OffsetDateTime now = now();
         return sql.preparedQuery("DELETE FROM flow.timers WHERE execution_id = $1").execute(Sql.params(execution.id()))
                 .flatMap(t -> sql.preparedQuery("DELETE FROM flow.awaited_events WHERE execution_id = $1")
@@ -222,7 +223,8 @@ class ExecutionRunner {
                     if (updated.rowCount() == 0) {
                         return Uni.createFrom().voidItem();
                     }
-                    effects.log(logType, execution, execution.currentStep(), Effects.detail("reason", reason));
+                    effects.log(logType, correlationId, execution, execution.currentStep(), Effects.detail("reason", reason,
+                            "startedBy", execution.correlationId()));
                     return sql.preparedQuery("UPDATE flow.execution_steps SET status = $2, ended_at = $3 "
                                     + "WHERE execution_id = $1 AND status = 'waiting'")
                             .execute(Sql.params(execution.id(), status, now)).replaceWithVoid();
