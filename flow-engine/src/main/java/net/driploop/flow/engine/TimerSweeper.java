@@ -83,8 +83,13 @@ public class TimerSweeper {
 
     /** One sweep: claims up to a batch of due timers and advances their executions, in one transaction. */
     public Uni<Integer> sweepOnce() {
+        return sweepOnce(config.sweepBatch());
+    }
+
+    /** One sweep of at most {@code batch} timers; the number claimed. */
+    public Uni<Integer> sweepOnce(int batch) {
         Effects effects = new Effects();
-        return pool.withTransaction(sql -> sql.preparedQuery(CLAIM).execute(Sql.params(config.sweepBatch()))
+        return pool.withTransaction(sql -> sql.preparedQuery(CLAIM).execute(Sql.params(batch))
                         .flatMap(rows -> {
                             List<Row> claimed = Sql.list(rows);
                             return Sql.each(claimed, row -> runner.fireTimer(sql,

@@ -1,0 +1,128 @@
+package net.driploop.flow.engine;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import net.driploop.infra.InfraTestResource;
+import net.driploop.infra.TopicReader;
+import net.driploop.kit.outbox.OutboxRelay;
+import net.driploop.kit.outbox.OutboxWriter;
+import net.driploop.model.CloudEventHeaders;
+import net.driploop.model.Topics;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Two sweepers claiming the same due timers at once: every timer fires exactly once. */
+@QuarkusTest
+@WithTestResource(InfraTestResource.class)
+@TestProfile(EngineTimerSharingTest.NoBackgroundSweep.class)
+class EngineTimerSharingTest {
+
+    private static final int TIMERS = 200;
+    private static final Duration DEADLINE = Duration.ofSeconds(30);
+
+    /** Only the test's two sweepers run. */
+    public static class NoBackgroundSweep implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("driploop.engine.sweep-enabled", "false");
+        }
+    }
+
+    @Inject
+    Pool pool;
+    @Inject
+    Vertx vertx;
+    @Inject
+    OutboxWriter outbox;
+    @Inject
+    OutboxRelay relay;
+    @Inject
+    ExecutionRunner runner;
+    @Inject
+    EngineConfig config;
+
+    @Test
+    void twoSweepersSharingDueTimersFireEachExactlyOnce() throws Exception {
+        String app = EngineFixture.newApp();
+        String flowId;
+        try (EngineFixture fixture = new EngineFixture(pool)) {
+            flowId = fixture.createFlow(app, """
+                    {'name': 'Shared', 'trigger': {'type': 'user.registered'}, 'reentry': 'always',
+                     'steps': [{'id': 'pause', 'type': 'wait', 'duration': 'PT1M'},
+                               {'id': 'mail', 'type': 'email', 'subject': 'Hi', 'text': 'Hi'}]}""");
+        }
+        waitingExecutionsWithDueTimers(app, flowId);
+        TimerSweeper first = new TimerSweeper(vertx, pool, outbox, relay, runner, config);
+        TimerSweeper second = new TimerSweeper(vertx, pool, outbox, relay, runner, config);
+
+        CompletableFuture<Integer> a = CompletableFuture.supplyAsync(() -> sweepUntilNothingIsDue(first));
+        CompletableFuture<Integer> b = CompletableFuture.supplyAsync(() -> sweepUntilNothingIsDue(second));
+
+        assertThat(a.get() + b.get()).isGreaterThanOrEqualTo(TIMERS);
+        assertThat(a.get()).isPositive();
+        assertThat(b.get()).isPositive();
+        try (EngineFixture fixture = new EngineFixture(pool)) {
+            assertThat(fixture.count("SELECT count(*) FROM flow.executions WHERE app_id = $1 AND status = 'completed'",
+                    app)).isEqualTo(TIMERS);
+            assertThat(fixture.count("""
+                    SELECT count(*) FROM flow.execution_steps s JOIN flow.executions e ON e.id = s.execution_id
+                    WHERE e.app_id = $1 AND s.step_id = 'mail'""", app)).isEqualTo(TIMERS);
+        }
+        try (TopicReader emails = EngineFixture.reader(Topics.EMAIL_COMMANDS)) {
+            List<TopicReader.Message> sent = await().atMost(DEADLINE)
+                    .until(() -> emails.poll(m -> m.key().startsWith(app + ":")), list -> list.size() >= TIMERS);
+            Map<String, Long> perCommand = sent.stream()
+                    .collect(Collectors.groupingBy(m -> m.header(CloudEventHeaders.ID), Collectors.counting()));
+            assertThat(perCommand).hasSize(TIMERS).allSatisfy((id, copies) -> assertThat(copies).isEqualTo(1));
+        }
+    }
+
+    /** Small batches, so that the two sweepers take turns and contend for the same rows. */
+    private static int sweepUntilNothingIsDue(TimerSweeper sweeper) {
+        int total = 0;
+        while (true) {
+            int claimed = sweeper.sweepOnce(10).await().atMost(DEADLINE);
+            if (claimed == 0) {
+                return total;
+            }
+            total += claimed;
+        }
+    }
+
+    private void waitingExecutionsWithDueTimers(String app, String flowId) {
+        Tuple params = Tuple.of(app, flowId, TIMERS);
+        pool.withTransaction(sql -> sql.preparedQuery("""
+                                INSERT INTO flow.users (app_id, external_user_id, email, metadata, status, updated_at)
+                                SELECT $1, 'u' || g, 'u' || g || '@example.com', '{}', 'active', now()
+                                FROM generate_series(1, $3) g WHERE $2::text IS NOT NULL""").execute(params)
+                        .flatMap(v -> sql.preparedQuery("""
+                                INSERT INTO flow.executions (id, app_id, flow_id, flow_version, external_user_id, exclusive,
+                                    status, current_step, correlation_id, trigger_data, started_at, updated_at)
+                                SELECT 'exe_' || $1 || '_' || g, $1, $2, 1, 'u' || g, false, 'waiting', 'pause',
+                                    'cor_' || $1, '{"event": {"name": "user.registered", "metadata": {}}}', now(), now()
+                                FROM generate_series(1, $3) g""").execute(params))
+                        .flatMap(v -> sql.preparedQuery("""
+                                INSERT INTO flow.execution_steps (execution_id, seq, step_id, type, status, started_at, detail)
+                                SELECT 'exe_' || $1 || '_' || g, 1, 'pause', 'wait', 'waiting', now(), '{}'
+                                FROM generate_series(1, $3) g WHERE $2::text IS NOT NULL""").execute(params))
+                        .flatMap(v -> sql.preparedQuery("""
+                                INSERT INTO flow.timers (execution_id, step_id, kind, due_at)
+                                SELECT 'exe_' || $1 || '_' || g, 'pause', 'wait', now() - interval '1 second'
+                                FROM generate_series(1, $3) g WHERE $2::text IS NOT NULL""").execute(params)))
+                .await().atMost(DEADLINE);
+    }
+}
