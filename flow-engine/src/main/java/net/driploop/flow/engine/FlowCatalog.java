@@ -2,6 +2,7 @@ package net.driploop.flow.engine;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
@@ -57,7 +58,13 @@ class FlowCatalog {
                     for (Row row : rows) {
                         String flowId = row.getString("id");
                         int version = row.getInteger("version");
-                        flows.add(new ActiveFlow(flowId, version, parse(flowId, version, row.getString("definition"))));
+                        try {
+                            flows.add(new ActiveFlow(flowId, version, parse(flowId, version, row.getString("definition"))));
+                        } catch (RuntimeException e) {
+                            // a stored definition that no longer parses must not hold up every event of the app
+                            Log.errorf(e, "flow %s version %d has an unreadable definition; it starts nothing", flowId,
+                                    version);
+                        }
                     }
                     return flows;
                 });

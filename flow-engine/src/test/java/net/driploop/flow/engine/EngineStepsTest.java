@@ -92,6 +92,20 @@ class EngineStepsTest {
     }
 
     @Test
+    void waitUntilAMissingDateFailsTheExecutionWithoutSending() {
+        fixture.createFlow(app, """
+                {'name': 'Renewal', 'trigger': {'type': 'user.registered'}, 'reentry': 'always',
+                 'steps': [{'id': 'before', 'type': 'wait_until', 'at': 'purchase.purchaseEndDate', 'offset': '-P7D'},
+                           {'id': 'mail', 'type': 'email', 'subject': 'Renews soon', 'text': 'Hi'}]}""");
+        fixture.registered(Ids.newCorrelationId(), app, EngineFixture.user("una", "una@example.com", Map.of()));
+
+        await().atMost(DEADLINE).until(() -> fixture.executions(app, "una"),
+                list -> list.size() == 1 && list.get(0).get("status").equals("failed"));
+        assertThat(fixture.executions(app, "una").get(0).get("endReason")).isEqualTo("wait_until_without_date");
+        assertThat(commandsFor(emails, app, "una")).isEmpty();
+    }
+
+    @Test
     void awaitedEventArrivingInTimeContinuesAtThenAndOnlyWhenItsConditionHolds() {
         fixture.createFlow(app, ABANDONED_CART.formatted("PT30S"));
         UserSnapshot jo = EngineFixture.user("jo", "jo@example.com", Map.of());
