@@ -18,8 +18,11 @@ import net.driploop.model.Timestamps;
 import net.driploop.model.Topics;
 import net.driploop.model.event.Activity;
 import net.driploop.model.event.ActivityRecorded;
+import net.driploop.model.event.Purchase;
+import net.driploop.model.event.PurchaseRecorded;
 import net.driploop.model.event.UserActive;
 import net.driploop.model.event.UserDeleted;
+import net.driploop.model.event.UserFirstActivity;
 import net.driploop.model.event.UserMetadataUpdated;
 import net.driploop.model.event.UserRegistered;
 import net.driploop.model.event.UserSnapshot;
@@ -29,6 +32,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -120,6 +124,21 @@ final class EngineFixture implements AutoCloseable {
                 new UserActive(appId, user.externalUserId(), user, activity, Timestamps.now()));
         return publish(Ids.newId(Ids.EVENT), EventTypes.ACTIVITY_RECORDED, correlationId, appId, user.externalUserId(),
                 new ActivityRecorded(appId, user.externalUserId(), user, activity, Timestamps.now()));
+    }
+
+    /** Publishes purchase.recorded with the purchase's end date; returns its ce_id. */
+    String purchase(String correlationId, String appId, UserSnapshot user, String productId, Instant endDate) {
+        Purchase purchase = new Purchase(Ids.newId(Ids.PURCHASE), Timestamps.now(), endDate, productId,
+                new BigDecimal("49.90"), "EUR", Timestamps.now());
+        return publish(Ids.newId(Ids.EVENT), EventTypes.PURCHASE_RECORDED, correlationId, appId, user.externalUserId(),
+                new PurchaseRecorded(appId, user.externalUserId(), user, purchase, Timestamps.now()));
+    }
+
+    /** Publishes user.first_activity; returns its ce_id. */
+    String firstActivity(String correlationId, String appId, UserSnapshot user, String name) {
+        Activity activity = new Activity(Ids.newId(Ids.ACTIVITY), name, Map.of(), Timestamps.now());
+        return publish(Ids.newId(Ids.EVENT), EventTypes.USER_FIRST_ACTIVITY, correlationId, appId, user.externalUserId(),
+                new UserFirstActivity(appId, user.externalUserId(), user, activity, Timestamps.now()));
     }
 
     String deleted(String correlationId, String appId, String externalUserId) {
