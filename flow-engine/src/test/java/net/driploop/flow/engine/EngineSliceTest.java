@@ -130,4 +130,21 @@ class EngineSliceTest {
         await().atMost(DEADLINE).until(() -> commandsFor(emails, app, "cy"), list -> !list.isEmpty());
         assertThat(commandsFor(emails, app, "cy")).hasSize(1);
     }
+
+    @Test
+    void malformedRecordGoesToTheDeadLetterTopicAndTheUsersLaterRecordsStillRun() {
+        fixture.createFlow(app, """
+                {'name': 'Welcome', 'trigger': {'type': 'user.registered'}, 'reentry': 'always',
+                 'steps': [{'id': 'hello', 'type': 'email', 'subject': 'Hello', 'text': 'Hi'}]}""");
+        String poison = Ids.newId(Ids.EVENT);
+        fixture.publish(poison, "user.registered", Ids.newCorrelationId(), app, "zed", "not an event");
+        fixture.registered(Ids.newCorrelationId(), app, EngineFixture.user("zed", "zed@example.com", Map.of()));
+
+        await().atMost(DEADLINE).until(() -> commandsFor(emails, app, "zed"), list -> list.size() == 1);
+        try (TopicReader deadLetters = EngineFixture.reader(Topics.dlq(Topics.EVENTS))) {
+            await().atMost(DEADLINE).until(() -> deadLetters.poll(m -> poison.equals(m.header(CloudEventHeaders.ID))),
+                    list -> list.size() == 1);
+        }
+        assertThat(fixture.processed(poison)).isFalse();
+    }
 }
