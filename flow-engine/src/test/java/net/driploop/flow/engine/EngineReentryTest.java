@@ -1,5 +1,7 @@
 package net.driploop.flow.engine;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -12,7 +14,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -30,6 +36,12 @@ class EngineReentryTest {
 
     @Inject
     Pool pool;
+    @Inject
+    FlowCatalog catalog;
+    @Inject
+    ExecutionRunner runner;
+    @Inject
+    ObjectMapper mapper;
 
     private EngineFixture fixture;
     private final String app = EngineFixture.newApp();
@@ -66,6 +78,30 @@ class EngineReentryTest {
     void alwaysStartsAnExecutionForEveryMatchingEvent() {
         fixture.createFlow(app, FLOW.formatted("always", LONG_WAIT));
         assertThat(twoActivitiesOf("ray")).isEqualTo(2);
+    }
+
+    @Test
+    void concurrentTriggersOfAnExclusiveFlowStartOneExecution() {
+        for (String reentry : List.of("if_not_active", "once")) {
+            String flowApp = EngineFixture.newApp();
+            fixture.createFlow(flowApp, FLOW.formatted(reentry, LONG_WAIT));
+            FlowCatalog.ActiveFlow flow = pool.withConnection(sql -> catalog.activeFlows(sql, flowApp, "user.active", null))
+                    .await().atMost(DEADLINE).get(0);
+            UserState user = new UserState(flowApp, "tia", "tia@example.com", "active", mapper.createObjectNode(), null);
+            ObjectNode triggerData = mapper.createObjectNode();
+            triggerData.putObject("event").put("name", "login").putObject("metadata");
+
+            List<CompletableFuture<Void>> starts = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                IncomingEvent in = new IncomingEvent(Ids.newId(Ids.EVENT), "user.active", Ids.newCorrelationId(), null,
+                        triggerData, "login");
+                starts.add(pool.withTransaction(sql -> runner.start(sql, flow, in, user, new Effects()))
+                        .subscribeAsCompletionStage().toCompletableFuture());
+            }
+            CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).orTimeout(20, TimeUnit.SECONDS).join();
+
+            assertThat(fixture.executions(flowApp, "tia")).as(reentry).hasSize(1);
+        }
     }
 
     /** Two activities of the user, one after the other; the number of executions once both were applied. */
