@@ -1,5 +1,7 @@
 package net.driploop.flow.engine;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -13,6 +15,9 @@ import net.driploop.kit.outbox.OutboxRelay;
 import net.driploop.kit.outbox.OutboxWriter;
 import net.driploop.kit.outbox.StoredRecord;
 
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -36,16 +41,21 @@ public class TimerSweeper {
     private final ExecutionRunner runner;
     private final EngineConfig config;
     private final AtomicBoolean sweeping = new AtomicBoolean();
+    private final Timer lateness;
     private volatile long timerId = -1;
 
     TimerSweeper(Vertx vertx, Pool pool, OutboxWriter outbox, OutboxRelay relay, ExecutionRunner runner,
-            EngineConfig config) {
+            EngineConfig config, MeterRegistry registry) {
         this.vertx = vertx;
         this.pool = pool;
         this.outbox = outbox;
         this.relay = relay;
         this.runner = runner;
         this.config = config;
+        this.lateness = Timer.builder("driploop.timers.lateness")
+                .description("How long after its due time a timer was claimed")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
     }
 
     void start(@Observes StartupEvent event) {
@@ -92,6 +102,10 @@ public class TimerSweeper {
         return pool.withTransaction(sql -> sql.preparedQuery(CLAIM).execute(Sql.params(batch))
                         .flatMap(rows -> {
                             List<Row> claimed = Sql.list(rows);
+                            OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+                            for (Row row : claimed) {
+                                lateness.record(Duration.between(row.getOffsetDateTime("due_at"), now));
+                            }
                             return Sql.each(claimed, row -> runner.fireTimer(sql,
                                             row.getString("execution_id"), row.getString("step_id"), row.getString("kind"),
                                             effects))

@@ -21,9 +21,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import static io.restassured.RestAssured.given;
 import static net.driploop.flow.engine.EngineFixture.commandsFor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 
 /** An event on driploop.events.v1 starts a flow whose steps end as commands on the command topics. */
 @QuarkusTest
@@ -103,8 +105,10 @@ class EngineSliceTest {
                 .until(() -> commandsFor(emails, app, "bob"), list -> !list.isEmpty());
         Instant requestedAt = Instant.parse(EngineFixture.json(sent.get(0).value()).path("requestedAt").asText());
         assertThat(requestedAt).isAfterOrEqualTo(published.plusSeconds(2));
-        // lateness: the sweep runs every 200 ms
+        // lateness: the sweep runs every 200 ms, and reports how late it claims
         assertThat(requestedAt).isBefore(published.plusSeconds(4));
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("driploop_timers_lateness_seconds_count"));
         await().atMost(DEADLINE).until(() -> fixture.executions(app, "bob"),
                 list -> list.get(0).get("status").equals("completed"));
     }

@@ -177,18 +177,18 @@ class EngineStepsTest {
     }
 
     @Test
-    void emailToAUserWithoutAddressIsSkippedAndTheFlowGoesOn() {
+    void emailToAUserWithoutAddressIsSkippedAndARenderedRecipientStillGetsTheNext() {
         fixture.createFlow(app, """
                 {'name': 'No address', 'trigger': {'type': 'user.registered'},
                  'steps': [{'id': 'mail', 'type': 'email', 'subject': 'Hi', 'text': 'Hi'},
-                           {'id': 'ops', 'type': 'email', 'to': 'ops@example.com', 'subject': 'New user', 'text': '{user.externalUserId}'}]}""");
+                           {'id': 'ops', 'type': 'email', 'to': 'ops+{user.externalUserId}@example.com', 'subject': 'New user', 'text': '{user.externalUserId}'}]}""");
         fixture.registered(Ids.newCorrelationId(), app, EngineFixture.user("ned", null, Map.of()));
 
         List<TopicReader.Message> sent = await().atMost(DEADLINE)
                 .until(() -> commandsFor(emails, app, "ned"), list -> !list.isEmpty());
         assertThat(sent).singleElement().satisfies(m -> {
             assertThat(m.header(CloudEventHeaders.ID)).endsWith(":ops");
-            assertThat(EngineFixture.json(m.value()).path("to").asText()).isEqualTo("ops@example.com");
+            assertThat(EngineFixture.json(m.value()).path("to").asText()).isEqualTo("ops+ned@example.com");
         });
         String executionId = fixture.executions(app, "ned").get(0).get("id");
         assertThat(fixture.count("SELECT count(*) FROM flow.execution_steps WHERE execution_id = $1 AND step_id = 'mail' "

@@ -1,5 +1,6 @@
 package net.driploop.flow.engine;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -56,6 +57,8 @@ class EngineTimerSharingTest {
     ExecutionRunner runner;
     @Inject
     EngineConfig config;
+    @Inject
+    MeterRegistry registry;
 
     @Test
     void twoSweepersSharingDueTimersFireEachExactlyOnce() throws Exception {
@@ -68,8 +71,8 @@ class EngineTimerSharingTest {
                                {'id': 'mail', 'type': 'email', 'subject': 'Hi', 'text': 'Hi'}]}""");
         }
         waitingExecutionsWithDueTimers(app, flowId);
-        TimerSweeper first = new TimerSweeper(vertx, pool, outbox, relay, runner, config);
-        TimerSweeper second = new TimerSweeper(vertx, pool, outbox, relay, runner, config);
+        TimerSweeper first = new TimerSweeper(vertx, pool, outbox, relay, runner, config, registry);
+        TimerSweeper second = new TimerSweeper(vertx, pool, outbox, relay, runner, config, registry);
 
         CompletableFuture<Integer> a = CompletableFuture.supplyAsync(() -> sweepUntilNothingIsDue(first));
         CompletableFuture<Integer> b = CompletableFuture.supplyAsync(() -> sweepUntilNothingIsDue(second));
@@ -112,7 +115,7 @@ class EngineTimerSharingTest {
                     SELECT 'exe_' || $1 || '_' || g, $1, 'u' || g, 'wait', 'paid'
                     FROM generate_series(1, $3) g WHERE $2::text IS NOT NULL""").execute(params).await().atMost(DEADLINE);
 
-            TimerSweeper sweeper = new TimerSweeper(vertx, pool, outbox, relay, runner, config);
+            TimerSweeper sweeper = new TimerSweeper(vertx, pool, outbox, relay, runner, config, registry);
             List<String> events = new java.util.ArrayList<>();
             // the sweep starts once the consumer has applied the first event, while the others are in flight
             for (int i = 1; i <= users; i++) {
