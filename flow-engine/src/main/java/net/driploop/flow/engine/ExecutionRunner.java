@@ -353,8 +353,8 @@ class ExecutionRunner {
         return sql.preparedQuery("INSERT INTO flow.timers (execution_id, step_id, kind, due_at) VALUES ($1, $2, $3, $4)")
                 .execute(Sql.params(execution.id(), step.id(), kind, dueAt))
                 .flatMap(v -> sql.preparedQuery("UPDATE flow.executions SET status = 'waiting', current_step = $2, "
-                                + "updated_at = $3 WHERE id = $1")
-                        .execute(Sql.params(execution.id(), step.id(), now())))
+                                + "updated_at = $3 WHERE id = $1 AND app_id = $4")
+                        .execute(Sql.params(execution.id(), step.id(), now(), execution.appId())))
                 .flatMap(v -> record(sql, run, step, "waiting", detail));
     }
 
@@ -366,8 +366,9 @@ class ExecutionRunner {
                             detail = COALESCE(detail, '{}'::jsonb) || $4::text::jsonb
                         WHERE execution_id = $1 AND step_id = $2 AND status = 'waiting'""")
                 .execute(Sql.params(run.execution().id(), stepId, now(), write(detail)))
-                .flatMap(v -> sql.preparedQuery("UPDATE flow.executions SET status = 'running', updated_at = $2 WHERE id = $1")
-                        .execute(Sql.params(run.execution().id(), now())))
+                .flatMap(v -> sql.preparedQuery("UPDATE flow.executions SET status = 'running', updated_at = $2 "
+                                + "WHERE id = $1 AND app_id = $3")
+                        .execute(Sql.params(run.execution().id(), now(), run.execution().appId())))
                 .replaceWithVoid();
     }
 
@@ -376,8 +377,8 @@ class ExecutionRunner {
         OffsetDateTime now = now();
         run.effects().log(logType, execution, null, Effects.detail("reason", reason));
         return sql.preparedQuery("UPDATE flow.executions SET status = $2, ended_at = $3, end_reason = $4, updated_at = $3 "
-                        + "WHERE id = $1")
-                .execute(Sql.params(execution.id(), status, now, reason))
+                        + "WHERE id = $1 AND app_id = $5")
+                .execute(Sql.params(execution.id(), status, now, reason, execution.appId()))
                 .replaceWithVoid();
     }
 
