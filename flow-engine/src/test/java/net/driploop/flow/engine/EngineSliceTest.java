@@ -54,7 +54,7 @@ class EngineSliceTest {
     }
 
     @Test
-    void registrationStartsFlowThatPublishesSendEmailWithStepIdKeyAndCorrelationId() {
+    void registrationStartsFlowThatPublishesSendEmailWithStepIdKeyAndCorrelationIdAndLogsEachDecision() {
         String flowId = fixture.createFlow(app, """
                 {'name': 'Welcome', 'trigger': {'type': 'user.registered'}, 'reentry': 'always',
                  'steps': [{'id': 'welcome', 'type': 'email', 'subject': 'Hi {user.metadata.name}',
@@ -86,6 +86,19 @@ class EngineSliceTest {
         assertThat(command.path("correlationId").asText()).isEqualTo(correlationId);
         await().atMost(DEADLINE).until(() -> fixture.executions(app, "ada"),
                 list -> list.size() == 1 && list.get(0).get("status").equals("completed"));
+        try (TopicReader log = EngineFixture.reader(Topics.AUTOMATION_LOG)) {
+            List<JsonNode> trace = await().atMost(DEADLINE).until(() -> log.poll(m -> correlationId.equals(m.key()))
+                    .stream().map(m -> EngineFixture.json(m.value())).toList(), list -> list.size() >= 4);
+            assertThat(trace).extracting(entry -> entry.path("type").asText())
+                    .containsExactly("flow.triggered", "execution.started", "step.completed", "execution.completed");
+            assertThat(trace).allSatisfy(entry -> {
+                assertThat(entry.path("service").asText()).isEqualTo("flow-engine");
+                assertThat(entry.path("executionId").asText()).isEqualTo(executionId);
+                assertThat(entry.path("flowId").asText()).isEqualTo(flowId);
+            });
+            assertThat(trace.get(2).path("detail").path("commandId").asText()).isEqualTo(executionId + ":welcome");
+            assertThat(trace.get(2).path("detail").path("topic").asText()).isEqualTo(Topics.EMAIL_COMMANDS);
+        }
     }
 
     @Test
