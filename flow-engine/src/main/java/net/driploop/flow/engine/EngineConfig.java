@@ -1,0 +1,23 @@
+package net.driploop.flow.engine;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** Settings of the execution engine ({@code DRIPLOOP_ENGINE_*}). */
+@ConfigMapping(prefix = "driploop.engine")
+public interface EngineConfig {
+
+    /** How often each replica looks for due timers; well under a second keeps wake-up lateness ≤ 1 s. */
+    @WithDefault("PT0.2S")
+    Duration sweepInterval();
+
+    /** Most timers one sweep transaction claims; a full batch is followed at once by the next. */
+    @WithDefault("500")
+    int sweepBatch();
+
+    /** Whether this replica sweeps timers at all (tests that drive sweeps themselves turn it off). */
+    @WithDefault("true")
+    boolean sweepEnabled();
+}

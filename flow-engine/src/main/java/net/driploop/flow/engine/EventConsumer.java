@@ -1,0 +1,76 @@
+package net.driploop.flow.engine;
+
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import io.vertx.pgclient.PgException;
+import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.model.CloudEventHeaders;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * Consumes {@code driploop.events.v1} (at least once, one user's records in order by partition) and applies
+ * each record in one transaction; transient failures (deadlock, serialization) are retried, then the record
+ * goes to the dead-letter topic.
+ */
+@ApplicationScoped
+public class EventConsumer {
+
+    private final EventProcessor processor;
+
+    EventConsumer(EventProcessor processor) {
+        this.processor = processor;
+    }
+
+    @Incoming("events")
+    public Uni<Void> consume(Message<String> message) {
+        Headers headers = message.getMetadata(IncomingKafkaRecordMetadata.class)
+                .map(metadata -> metadata.getHeaders()).orElse(null);
+        String ceId = header(headers, CloudEventHeaders.ID);
+        String ceType = header(headers, CloudEventHeaders.TYPE);
+        String correlationId = header(headers, CloudEventHeaders.CORRELATION_ID);
+        Uni<Void> work;
+        if (ceId == null || ceType == null || correlationId == null) {
+            Log.warnf("skipping a record without ce_id, ce_type or ce_correlationid (ce_id %s)", ceId);
+            work = Uni.createFrom().voidItem();
+        } else {
+            work = Uni.createFrom().item(() -> processor.read(ceId, ceType, correlationId, message.getPayload()))
+                    .flatMap(in -> in.isEmpty() ? Uni.createFrom().voidItem()
+                            : processor.process(in.get())
+                                    .onFailure(EventConsumer::transientFailure)
+                                    .invoke(e -> Log.warnf("event %s failed (%s); retrying", ceId, e.getMessage()))
+                                    .onFailure(EventConsumer::transientFailure).retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(2))
+                                    .atMost(5));
+        }
+        return work.onItemOrFailure().transformToUni((v, failure) -> failure == null
+                ? Uni.createFrom().completionStage(message.ack())
+                : Uni.createFrom().completionStage(message.nack(failure))
+                        .invoke(() -> Log.errorf(failure, "event %s sent to the dead-letter topic", ceId)));
+    }
+
+    /**
+     * Whether a retry may succeed: a deadlock or serialization failure (SQLSTATE class 40), a lost connection
+     * (08) or an operator intervention (57); SQL errors of other classes and bad records would fail again.
+     */
+    static boolean transientFailure(Throwable failure) {
+        if (failure instanceof PgException pg) {
+            String state = pg.getSqlState();
+            return state != null && (state.startsWith("40") || state.startsWith("08") || state.startsWith("57"));
+        }
+        return !(failure instanceof IllegalArgumentException || failure instanceof IllegalStateException
+                || failure instanceof UncheckedIOException || failure instanceof ClassCastException
+                || failure instanceof NullPointerException);
+    }
+
+    private static String header(Headers headers, String name) {
+        Header header = headers == null ? null : headers.lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+}

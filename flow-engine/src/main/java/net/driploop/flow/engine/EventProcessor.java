@@ -1,0 +1,161 @@
+package net.driploop.flow.engine;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.kit.outbox.OutboxRelay;
+import net.driploop.kit.outbox.OutboxWriter;
+import net.driploop.kit.outbox.StoredRecord;
+import net.driploop.model.EventTypes;
+import net.driploop.model.event.Activity;
+import net.driploop.model.event.ActivityRecorded;
+import net.driploop.model.event.PurchaseRecorded;
+import net.driploop.model.event.UserActive;
+import net.driploop.model.event.UserDeleted;
+import net.driploop.model.event.UserEvent;
+import net.driploop.model.event.UserFirstActivity;
+import net.driploop.model.event.UserMetadataUpdated;
+import net.driploop.model.event.UserRegistered;
+import net.driploop.model.event.UserSnapshot;
+
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Applies one record of {@code driploop.events.v1} in one transaction: dedup on {@code ce_id}, the user
+ * projection, cancellation on deletion, exitWhen, awaited events, triggers; then hands the outbox rows to the relay.
+ */
+@ApplicationScoped
+class EventProcessor {
+
+    static final String CONSUMER = "events";
+
+    private static final Map<String, Class<? extends UserEvent>> TYPES = Map.of(
+            EventTypes.USER_REGISTERED, UserRegistered.class,
+            EventTypes.USER_METADATA_UPDATED, UserMetadataUpdated.class,
+            EventTypes.USER_FIRST_ACTIVITY, UserFirstActivity.class,
+            EventTypes.USER_ACTIVE, UserActive.class,
+            EventTypes.ACTIVITY_RECORDED, ActivityRecorded.class,
+            EventTypes.PURCHASE_RECORDED, PurchaseRecorded.class,
+            EventTypes.USER_DELETED, UserDeleted.class);
+
+    private final Pool pool;
+    private final ObjectMapper mapper;
+    private final OutboxWriter outbox;
+    private final OutboxRelay relay;
+    private final UserProjection users;
+    private final FlowCatalog catalog;
+    private final ExecutionRunner runner;
+
+    EventProcessor(Pool pool, ObjectMapper mapper, OutboxWriter outbox, OutboxRelay relay, UserProjection users,
+            FlowCatalog catalog, ExecutionRunner runner) {
+        this.pool = pool;
+        this.mapper = mapper;
+        this.outbox = outbox;
+        this.relay = relay;
+        this.users = users;
+        this.catalog = catalog;
+        this.runner = runner;
+    }
+
+    /** The event a record carries; empty for types the engine does not act on (app.* and future ones). */
+    Optional<IncomingEvent> read(String ceId, String ceType, String correlationId, String value) {
+        Class<? extends UserEvent> type = TYPES.get(ceType);
+        if (type == null) {
+            return Optional.empty();
+        }
+        try {
+            UserEvent event = mapper.readValue(value, type);
+            ObjectNode triggerData = mapper.createObjectNode();
+            ObjectNode eventNode = triggerData.putObject("event");
+            String activityName = null;
+            Activity activity = event instanceof ActivityRecorded a ? a.activity()
+                    : event instanceof UserActive a ? a.activity()
+                    : event instanceof UserFirstActivity a ? a.activity() : null;
+            if (activity != null) {
+                activityName = activity.name();
+                eventNode.put("name", activity.name());
+                eventNode.set("metadata", mapper.valueToTree(activity.metadata() == null ? Map.of() : activity.metadata()));
+            } else {
+                eventNode.put("name", ceType);
+                Map<String, Object> metadata = event instanceof UserMetadataUpdated m && m.changes() != null
+                        ? m.changes() : Map.of();
+                eventNode.set("metadata", mapper.valueToTree(metadata));
+            }
+            if (event instanceof PurchaseRecorded purchase && purchase.purchase() != null) {
+                triggerData.set("purchase", mapper.valueToTree(purchase.purchase()));
+            }
+            return Optional.of(new IncomingEvent(ceId, ceType, correlationId, event, triggerData, activityName));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Applies the event once: a redelivered {@code ce_id} changes nothing. */
+    Uni<Void> process(IncomingEvent in) {
+        Effects effects = new Effects();
+        return pool.withTransaction(sql -> sql.preparedQuery(
+                                "INSERT INTO flow.processed_records (consumer, ce_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        .execute(Sql.params(CONSUMER, in.ceId()))
+                        .flatMap(inserted -> inserted.rowCount() == 0 ? Uni.createFrom().voidItem() : apply(sql, in, effects))
+                        .flatMap(v -> effects.isEmpty() ? Uni.createFrom().item(List.<StoredRecord>of())
+                                : outbox.insert(sql, effects.records())))
+                .invoke(relay::publish)
+                .replaceWithVoid();
+    }
+
+    private Uni<Void> apply(SqlClient sql, IncomingEvent in, Effects effects) {
+        UserEvent event = in.event();
+        if (event instanceof UserDeleted deleted) {
+            return runner.cancelAll(sql, deleted.appId(), deleted.externalUserId(), in.correlationId(), effects)
+                    .flatMap(v -> users.remove(sql, deleted.appId(), deleted.externalUserId(), deleted.deleted()))
+                    .replaceWithVoid();
+        }
+        UserSnapshot snapshot = snapshot(event);
+        Uni<UserState> state = snapshot == null
+                ? users.load(sql, event.appId(), event.externalUserId())
+                : users.apply(sql, event.appId(), snapshot, in.triggerData().get("purchase"), event.occurredAt());
+        return state.flatMap(user -> runner.exitMatching(sql, user, in.correlationId(), effects)
+                .flatMap(v -> EventTypes.ACTIVITY_RECORDED.equals(in.ceType())
+                        ? runner.deliverAwaited(sql, in, user, effects) : Uni.createFrom().voidItem())
+                .flatMap(v -> catalog.activeFlows(sql, event.appId(), in.ceType(), in.activityName()))
+                .flatMap(flows -> Sql.each(flows, flow -> runner.start(sql, flow, in, user, effects))));
+    }
+
+    private static UserSnapshot snapshot(UserEvent event) {
+        if (event instanceof UserRegistered e) {
+            return withId(e.user(), e.externalUserId());
+        }
+        if (event instanceof UserMetadataUpdated e) {
+            return withId(e.user(), e.externalUserId());
+        }
+        if (event instanceof UserFirstActivity e) {
+            return withId(e.user(), e.externalUserId());
+        }
+        if (event instanceof UserActive e) {
+            return withId(e.user(), e.externalUserId());
+        }
+        if (event instanceof ActivityRecorded e) {
+            return withId(e.user(), e.externalUserId());
+        }
+        if (event instanceof PurchaseRecorded e) {
+            return withId(e.user(), e.externalUserId());
+        }
+        return null;
+    }
+
+    /** The snapshot, with the event's externalUserId should the snapshot lack it. */
+    private static UserSnapshot withId(UserSnapshot user, String externalUserId) {
+        if (user == null || user.externalUserId() != null) {
+            return user;
+        }
+        return new UserSnapshot(user.id(), externalUserId, user.email(), user.metadata(), user.status(),
+                user.createdAt(), user.updatedAt(), user.firstActivityAt(), user.lastActiveAt());
+    }
+}

@@ -1,0 +1,119 @@
+package net.driploop.flow.engine;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import net.driploop.kit.outbox.OutboxRelay;
+import net.driploop.kit.outbox.OutboxWriter;
+import net.driploop.kit.outbox.StoredRecord;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Fires due timers: each sweep claims a batch with {@code FOR UPDATE SKIP LOCKED} and deletes it in the
+ * transaction that advances the executions, so a crash loses nothing and two replicas never fire one timer.
+ * Runs every {@code driploop.engine.sweep-interval} on a Vert.x timer, again at once after a full batch.
+ */
+@ApplicationScoped
+public class TimerSweeper {
+
+    private static final String CLAIM = """
+            DELETE FROM flow.timers WHERE id IN (
+                SELECT id FROM flow.timers WHERE due_at <= now() ORDER BY due_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+            RETURNING id, execution_id, step_id, kind, due_at""";
+
+    private final Vertx vertx;
+    private final Pool pool;
+    private final OutboxWriter outbox;
+    private final OutboxRelay relay;
+    private final ExecutionRunner runner;
+    private final EngineConfig config;
+    private final AtomicBoolean sweeping = new AtomicBoolean();
+    private final Timer lateness;
+    private volatile long timerId = -1;
+
+    TimerSweeper(Vertx vertx, Pool pool, OutboxWriter outbox, OutboxRelay relay, ExecutionRunner runner,
+            EngineConfig config, MeterRegistry registry) {
+        this.vertx = vertx;
+        this.pool = pool;
+        this.outbox = outbox;
+        this.relay = relay;
+        this.runner = runner;
+        this.config = config;
+        this.lateness = Timer.builder("driploop.timers.lateness")
+                .description("How long after its due time a timer was claimed")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
+    }
+
+    void start(@Observes StartupEvent event) {
+        if (config.sweepEnabled()) {
+            timerId = vertx.setPeriodic(config.sweepInterval().toMillis(), id -> tick());
+        }
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (timerId >= 0) {
+            vertx.cancelTimer(timerId);
+        }
+    }
+
+    private void tick() {
+        if (!sweeping.compareAndSet(false, true)) {
+            return;
+        }
+        drain().subscribe().with(fired -> sweeping.set(false), failure -> {
+            sweeping.set(false);
+            Log.warn("timer sweep failed; the timers stay due and the next sweep takes them", failure);
+        });
+    }
+
+    /** Sweeps until a batch comes back short; the number of timers claimed. */
+    private Uni<Integer> drain() {
+        return sweepOnce().flatMap(claimed -> claimed < config.sweepBatch()
+                ? Uni.createFrom().item(claimed)
+                : drain().map(more -> claimed + more));
+    }
+
+    /** What one sweep transaction did: timers claimed, outbox rows to relay once it committed. */
+    private record Swept(int claimed, List<StoredRecord> stored) {
+    }
+
+    /** One sweep: claims up to a batch of due timers and advances their executions, in one transaction. */
+    public Uni<Integer> sweepOnce() {
+        return sweepOnce(config.sweepBatch());
+    }
+
+    /** One sweep of at most {@code batch} timers; the number claimed. */
+    public Uni<Integer> sweepOnce(int batch) {
+        Effects effects = new Effects();
+        return pool.withTransaction(sql -> sql.preparedQuery(CLAIM).execute(Sql.params(batch))
+                        .flatMap(rows -> {
+                            List<Row> claimed = Sql.list(rows);
+                            OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+                            for (Row row : claimed) {
+                                lateness.record(Duration.between(row.getOffsetDateTime("due_at"), now));
+                            }
+                            return Sql.each(claimed, row -> runner.fireTimer(sql,
+                                            row.getString("execution_id"), row.getString("step_id"), row.getString("kind"),
+                                            effects))
+                                    .flatMap(v -> effects.isEmpty() ? Uni.createFrom().item(List.<StoredRecord>of())
+                                            : outbox.insert(sql, effects.records()))
+                                    .map(stored -> new Swept(claimed.size(), stored));
+                        }))
+                .invoke(swept -> relay.publish(swept.stored()))
+                .map(Swept::claimed);
+    }
+}

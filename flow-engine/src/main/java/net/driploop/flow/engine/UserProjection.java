@@ -1,0 +1,92 @@
+package net.driploop.flow.engine;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.model.event.UserSnapshot;
+
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Map;
+
+/** The engine's copy of each user ({@code flow.users}), kept from the snapshots that events carry. */
+@ApplicationScoped
+class UserProjection {
+
+    private static final String RETURNED = "app_id, external_user_id, email, status, metadata::text AS metadata, "
+            + "last_purchase::text AS last_purchase";
+
+    private final ObjectMapper mapper;
+
+    UserProjection(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    /** Stores the snapshot (and the purchase, when the event records one) and returns the new state. */
+    Uni<UserState> apply(SqlClient sql, String appId, UserSnapshot user, Object purchase, Instant at) {
+        Map<String, Object> metadata = user.metadata() == null ? Map.of() : user.metadata();
+        return sql.preparedQuery("""
+                        INSERT INTO flow.users (app_id, external_user_id, user_id, email, metadata, status, last_purchase, updated_at)
+                        VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7::text::jsonb, $8)
+                        ON CONFLICT (app_id, external_user_id) DO UPDATE
+                        SET user_id = EXCLUDED.user_id, email = EXCLUDED.email, metadata = EXCLUDED.metadata,
+                            status = EXCLUDED.status,
+                            last_purchase = COALESCE(EXCLUDED.last_purchase, flow.users.last_purchase),
+                            updated_at = EXCLUDED.updated_at
+                        """ + "RETURNING " + RETURNED)
+                .execute(Sql.params(appId, user.externalUserId(), user.id(), user.email(), write(metadata),
+                        user.status() == null ? UserSnapshot.ACTIVE : user.status(),
+                        purchase == null ? null : write(purchase),
+                        OffsetDateTime.ofInstant(at == null ? Instant.now() : at, ZoneOffset.UTC)))
+                .map(rows -> state(rows.iterator().next()));
+    }
+
+    /** The stored state of a user; a user the engine does not know (or no longer knows) has no email and no metadata. */
+    Uni<UserState> load(SqlClient sql, String appId, String externalUserId) {
+        return sql.preparedQuery("SELECT " + RETURNED + " FROM flow.users WHERE app_id = $1 AND external_user_id = $2")
+                .execute(Sql.params(appId, externalUserId))
+                .map(rows -> rows.size() == 0
+                        ? new UserState(appId, externalUserId, null, "unknown", mapper.createObjectNode(), null)
+                        : state(rows.iterator().next()));
+    }
+
+    /** Forgets a deleted user, or marks a deactivated one inactive. */
+    Uni<RowSet<Row>> remove(SqlClient sql, String appId, String externalUserId, boolean deleted) {
+        return deleted
+                ? sql.preparedQuery("DELETE FROM flow.users WHERE app_id = $1 AND external_user_id = $2")
+                        .execute(Sql.params(appId, externalUserId))
+                : sql.preparedQuery("UPDATE flow.users SET status = 'inactive', updated_at = now() "
+                        + "WHERE app_id = $1 AND external_user_id = $2").execute(Sql.params(appId, externalUserId));
+    }
+
+    private UserState state(Row row) {
+        JsonNode metadata = read(row.getString("metadata"));
+        return new UserState(row.getString("app_id"), row.getString("external_user_id"), row.getString("email"),
+                row.getString("status"), metadata instanceof ObjectNode object ? object : mapper.createObjectNode(),
+                read(row.getString("last_purchase")));
+    }
+
+    private String write(Object value) {
+        try {
+            return mapper.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private JsonNode read(String json) {
+        try {
+            return json == null ? null : mapper.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
