@@ -88,10 +88,18 @@ class EngineSliceTest {
                 list -> list.size() == 1 && list.get(0).get("status").equals("completed"));
         try (TopicReader log = EngineFixture.reader(Topics.AUTOMATION_LOG)) {
             List<JsonNode> trace = await().atMost(DEADLINE).until(() -> log.poll(m -> correlationId.equals(m.key()))
-                    .stream().map(m -> EngineFixture.json(m.value())).toList(), list -> list.size() >= 4);
+                    .stream().map(m -> EngineFixture.json(m.value())).toList(), list -> list.size() >= 5);
             assertThat(trace).extracting(entry -> entry.path("type").asText())
-                    .containsExactly("flow.triggered", "execution.started", "step.completed", "execution.completed");
-            assertThat(trace).allSatisfy(entry -> {
+                    .containsExactly("flow.triggered", "execution.started", "step.completed", "execution.completed",
+                            "command.published");
+            JsonNode published = trace.get(4);
+            assertThat(published.path("detail").path("topic").asText()).isEqualTo(Topics.EMAIL_COMMANDS);
+            assertThat(published.path("detail").path("partition").asInt()).isEqualTo(message.partition());
+            assertThat(published.path("detail").path("offset").asLong()).isEqualTo(message.offset());
+            assertThat(published.path("stepId").asText()).isEqualTo("welcome");
+            assertThat(published.path("executionId").asText()).isEqualTo(executionId);
+            assertThat(published.path("appId").asText()).isEqualTo(app);
+            assertThat(trace.subList(0, 4)).allSatisfy(entry -> {
                 assertThat(entry.path("service").asText()).isEqualTo("flow-engine");
                 assertThat(entry.path("executionId").asText()).isEqualTo(executionId);
                 assertThat(entry.path("flowId").asText()).isEqualTo(flowId);

@@ -4,6 +4,8 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /** The transactional outbox of a service and its relay to Kafka ({@code DRIPLOOP_OUTBOX_*}). */
 @ConfigMapping(prefix = "driploop.outbox")
@@ -27,6 +29,12 @@ public interface OutboxConfig {
     /** Most rows claimed by one sweep. */
     @WithDefault("1000")
     int sweepBatch();
+
+    /**
+     * {@code ce_type}s of records (commands) whose publication is itself logged: once Kafka acknowledges one,
+     * the relay publishes a {@code command.published} automation-log entry with its topic, partition and offset.
+     */
+    Optional<List<String>> logPublishedTypes();
 
     /** Most rows waiting in memory for the relay; past it rows wait for the sweep. */
     @WithDefault("50000")

@@ -11,7 +11,13 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import net.driploop.kit.config.OutboxConfig;
+import net.driploop.kit.http.JsonCodec;
 import net.driploop.model.CloudEventHeaders;
+import net.driploop.model.Ids;
+import net.driploop.model.Timestamps;
+import net.driploop.model.Topics;
+import net.driploop.model.log.AutomationLogEntry;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -25,6 +31,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -57,6 +67,14 @@ public class OutboxRelay {
     private final ConcurrentLinkedQueue<Long> acked = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Long> failed = new ConcurrentLinkedQueue<>();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final Set<String> logPublishedTypes;
+    private final String service;
+    private final JsonCodec json;
+    private final ExecutorService logSender = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "outbox-published-log");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final Counter published;
     private final Counter sendFailures;
     private volatile KafkaProducer<String, byte[]> producer;
@@ -66,12 +84,15 @@ public class OutboxRelay {
     private Thread sender;
     private Thread completer;
 
-    public OutboxRelay(Pool pool, OutboxConfig config, MeterRegistry registry,
+    public OutboxRelay(Pool pool, OutboxConfig config, MeterRegistry registry, JsonCodec json,
             @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092") String bootstrapServers,
             @ConfigProperty(name = "quarkus.application.name") String service) {
         this.pool = pool;
         this.bootstrapServers = bootstrapServers;
         this.source = CloudEventHeaders.source(service);
+        this.service = service;
+        this.json = json;
+        this.logPublishedTypes = Set.copyOf(config.logPublishedTypes().orElse(List.of()));
         this.clientId = service + "-outbox";
         this.deleteAcked = "DELETE FROM " + config.table() + " WHERE id = ANY($1)";
         this.releaseFailed = "UPDATE " + config.table() + " SET lease_until = now() + make_interval(secs => $2) WHERE id = ANY($1)";
@@ -111,6 +132,8 @@ public class OutboxRelay {
         running = false;
         try {
             sender.join(5000);
+            logSender.shutdown();
+            logSender.awaitTermination(5, TimeUnit.SECONDS);
             producer.flush();
             producer.close(Duration.ofSeconds(5));
             completer.join(5000);
@@ -201,6 +224,9 @@ public class OutboxRelay {
             producer.send(producerRecord, (metadata, error) -> {
                 if (error == null) {
                     acked.add(record.rowId());
+                    if (logPublishedTypes.contains(record.type())) {
+                        logSender.execute(() -> logPublished(record, metadata));
+                    }
                 } else {
                     pause();
                     failed.add(record.rowId());
@@ -210,6 +236,39 @@ public class OutboxRelay {
             // a row that cannot be sent now: the sweep retries it
             pause();
             failed.add(record.rowId());
+        }
+    }
+
+    /**
+     * Publishes {@code command.published} for an acknowledged command (its id is {@code {executionId}:{stepId}},
+     * its key {@code {appId}:{externalUserId}}). Best effort: the command itself is already safe on Kafka.
+     */
+    private void logPublished(StoredRecord record, RecordMetadata metadata) {
+        int colon = record.id().lastIndexOf(':');
+        int keyColon = record.key().indexOf(':');
+        Map<String, Object> detail = new LinkedHashMap<>();
+        detail.put("commandId", record.id());
+        detail.put("commandType", record.type());
+        detail.put("topic", metadata.topic());
+        detail.put("partition", metadata.partition());
+        detail.put("offset", metadata.offset());
+        AutomationLogEntry entry = new AutomationLogEntry(Ids.newId(Ids.LOG_ENTRY), Timestamps.now(), service,
+                "command.published", record.correlationId(), keyColon > 0 ? record.key().substring(0, keyColon) : null,
+                record.subject(), null, colon > 0 ? record.id().substring(0, colon) : null,
+                colon > 0 ? record.id().substring(colon + 1) : null, detail);
+        RecordHeaders headers = new RecordHeaders();
+        header(headers, CloudEventHeaders.SPEC_VERSION, CloudEventHeaders.SPEC_VERSION_VALUE);
+        header(headers, CloudEventHeaders.ID, entry.id());
+        header(headers, CloudEventHeaders.TYPE, AutomationLogEntry.CE_TYPE);
+        header(headers, CloudEventHeaders.SOURCE, source);
+        header(headers, CloudEventHeaders.TIME, Timestamps.format(entry.at()));
+        header(headers, CloudEventHeaders.CORRELATION_ID, record.correlationId());
+        header(headers, CloudEventHeaders.CONTENT_TYPE, CloudEventHeaders.JSON);
+        try {
+            producer.send(new ProducerRecord<>(Topics.AUTOMATION_LOG, null, record.correlationId(),
+                    json.write(entry).getBytes(StandardCharsets.UTF_8), headers));
+        } catch (RuntimeException e) {
+            Log.warnf("could not log the publication of %s: %s", record.id(), e.getMessage());
         }
     }
 
