@@ -17,7 +17,7 @@ public final class TestInfra {
     /** Every topic of the system; created up front so that consumers never wait for auto-creation. */
     public static final List<String> TOPICS = List.of(Topics.EVENTS, Topics.EMAIL_COMMANDS, Topics.WEBHOOK_COMMANDS,
             Topics.DELIVERY_RESULTS, Topics.AUTOMATION_LOG, Topics.dlq(Topics.EMAIL_COMMANDS),
-            Topics.dlq(Topics.WEBHOOK_COMMANDS), Topics.dlq(Topics.EVENTS));
+            Topics.dlq(Topics.WEBHOOK_COMMANDS), Topics.dlq(Topics.EVENTS), Topics.dlq(Topics.DELIVERY_RESULTS));
 
     private static EmbeddedKafka kafka;
     private static EmbeddedPostgresServer postgres;

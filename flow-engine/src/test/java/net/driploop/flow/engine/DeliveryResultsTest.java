@@ -1,0 +1,102 @@
+package net.driploop.flow.engine;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import net.driploop.infra.InfraTestResource;
+import net.driploop.model.CloudEventHeaders;
+import net.driploop.model.Ids;
+import net.driploop.model.Json;
+import net.driploop.model.Timestamps;
+import net.driploop.model.Topics;
+import net.driploop.model.command.CommandTypes;
+import net.driploop.model.command.DeliveryResult;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** A worker's DeliveryResult shows on the step that sent the command, once, whatever the redeliveries. */
+@QuarkusTest
+@WithTestResource(InfraTestResource.class)
+class DeliveryResultsTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(20);
+
+    @Inject
+    Pool pool;
+
+    private EngineFixture fixture;
+    private KafkaProducer<String, String> producer;
+    private final String app = EngineFixture.newApp();
+
+    @BeforeEach
+    void setUp() {
+        fixture = new EngineFixture(pool);
+        producer = new KafkaProducer<>(Map.of("bootstrap.servers", EngineFixture.bootstrapServers()),
+                new StringSerializer(), new StringSerializer());
+    }
+
+    @AfterEach
+    void tearDown() {
+        producer.close();
+        fixture.close();
+    }
+
+    @Test
+    void deliveryResultIsRecordedOnTheStepThatSentTheCommandOnce() throws Exception {
+        fixture.createFlow(app, """
+                {'name': 'Welcome', 'trigger': {'type': 'user.registered'}, 'reentry': 'always',
+                 'steps': [{'id': 'mail', 'type': 'email', 'subject': 'Hi', 'text': 'Welcome'}]}""");
+        fixture.registered(Ids.newCorrelationId(), app, EngineFixture.user("rae", "rae@example.com", Map.of()));
+        List<Map<String, String>> executions = await().atMost(DEADLINE).until(() -> fixture.executions(app, "rae"),
+                list -> list.size() == 1 && "completed".equals(list.get(0).get("status")));
+        String executionId = executions.get(0).get("id");
+        String commandId = CommandTypes.commandId(executionId, "mail");
+
+        String ceId = Ids.newId(Ids.EVENT);
+        DeliveryResult sent = new DeliveryResult(commandId, DeliveryResult.EMAIL, DeliveryResult.SENT, app, "rae",
+                null, executionId, "mail", Map.of("smtpReply", "250 OK"), Timestamps.now());
+        publish(ceId, sent);
+        publish(ceId, sent);
+
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(given()
+                .header("Authorization", "Bearer test-admin-token").queryParam("externalUserId", "rae")
+                .get("/admin/v1/apps/{appId}/executions", app)
+                .then().statusCode(200).extract().<String>path("data[0].steps[0].detail.delivery.status"))
+                .isEqualTo("sent"));
+        assertThat(fixture.count("SELECT count(*) FROM flow.processed_records WHERE consumer = $1 AND ce_id = $2",
+                DeliveryResultConsumer.CONSUMER, ceId)).isEqualTo(1);
+        // a result naming another app's execution changes nothing
+        String foreign = Ids.newId(Ids.EVENT);
+        publish(foreign, new DeliveryResult(commandId, DeliveryResult.EMAIL, DeliveryResult.FAILED,
+                EngineFixture.newApp(), "rae", null, executionId, "mail", Map.of(), Timestamps.now()));
+        await().atMost(DEADLINE).until(() -> fixture.count(
+                "SELECT count(*) FROM flow.processed_records WHERE consumer = $1 AND ce_id = $2",
+                DeliveryResultConsumer.CONSUMER, foreign) == 1);
+        assertThat(given().header("Authorization", "Bearer test-admin-token").queryParam("externalUserId", "rae")
+                .get("/admin/v1/apps/{appId}/executions", app)
+                .then().statusCode(200).extract().<String>path("data[0].steps[0].detail.delivery.status"))
+                .isEqualTo("sent");
+    }
+
+    private void publish(String ceId, DeliveryResult result) throws Exception {
+        ProducerRecord<String, String> record = new ProducerRecord<>(Topics.DELIVERY_RESULTS, null,
+                Topics.userKey(result.appId(), result.externalUserId()), Json.newMapper().writeValueAsString(result));
+        record.headers().add(CloudEventHeaders.ID, ceId.getBytes(StandardCharsets.UTF_8));
+        record.headers().add(CloudEventHeaders.TYPE, CommandTypes.DELIVERY_RESULT.getBytes(StandardCharsets.UTF_8));
+        producer.send(record).get();
+    }
+}
