@@ -1,0 +1,75 @@
+package net.driploop.email.deletion;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.kit.http.Unavailable;
+import net.driploop.model.CloudEventHeaders;
+import net.driploop.model.EventTypes;
+import net.driploop.model.event.UserDeleted;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+
+/**
+ * Records {@code user.deleted} events from {@code driploop.events.v1} in {@code email.deleted_users}, so that
+ * the worker refuses every later command for that user, also those already queued. Other events are ignored.
+ */
+@ApplicationScoped
+public class UserDeletionConsumer {
+
+    /** Records the deletion and the event's ce_id in one statement; a redelivered event changes nothing. */
+    private static final String RECORD = """
+            WITH seen AS (
+                INSERT INTO email.processed_records (consumer, ce_id) VALUES ('deletions', $1)
+                ON CONFLICT DO NOTHING RETURNING ce_id)
+            INSERT INTO email.deleted_users (app_id, external_user_id, deleted_at)
+            SELECT $2, $3, $4 FROM seen
+            ON CONFLICT (app_id, external_user_id) DO UPDATE SET deleted_at = greatest(email.deleted_users.deleted_at, excluded.deleted_at)""";
+
+    private final Pool pool;
+    private final ObjectMapper mapper;
+
+    public UserDeletionConsumer(Pool pool, ObjectMapper mapper) {
+        this.pool = pool;
+        this.mapper = mapper;
+    }
+
+    @Incoming("user-deletions")
+    public Uni<Void> consume(ConsumerRecord<String, String> record) {
+        if (!EventTypes.USER_DELETED.equals(header(record, CloudEventHeaders.TYPE)) || record.value() == null) {
+            return Uni.createFrom().voidItem();
+        }
+        UserDeleted event;
+        try {
+            event = mapper.readValue(record.value(), UserDeleted.class);
+        } catch (JsonProcessingException e) {
+            Log.warnf("skipped an unreadable user.deleted record %s-%d@%d: %s", record.topic(), record.partition(),
+                    record.offset(), e.getOriginalMessage());
+            return Uni.createFrom().voidItem();
+        }
+        String ceId = header(record, CloudEventHeaders.ID);
+        OffsetDateTime at = OffsetDateTime.ofInstant(
+                event.occurredAt() == null ? java.time.Instant.now() : event.occurredAt(), ZoneOffset.UTC);
+        return pool.preparedQuery(RECORD)
+                .execute(Tuple.of(ceId == null ? record.topic() + "-" + record.partition() + "@" + record.offset() : ceId,
+                        event.appId(), event.externalUserId(), at))
+                .onFailure(Unavailable::isUnavailable).retry()
+                .withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).indefinitely()
+                .replaceWithVoid();
+    }
+
+    private static String header(ConsumerRecord<?, ?> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+}

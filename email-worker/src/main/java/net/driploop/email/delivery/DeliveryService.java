@@ -1,0 +1,281 @@
+package net.driploop.email.delivery;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.email.config.EmailConfig;
+import net.driploop.email.render.TemplateRenderer;
+import net.driploop.email.retry.DeadLetters;
+import net.driploop.kit.http.JsonCodec;
+import net.driploop.kit.http.Unavailable;
+import net.driploop.kit.outbox.OutboxRecord;
+import net.driploop.kit.outbox.OutboxRelay;
+import net.driploop.kit.outbox.OutboxWriter;
+import net.driploop.kit.outbox.StoredRecord;
+import net.driploop.model.command.DeliveryResult;
+import net.driploop.model.command.SendEmail;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Delivers a SendEmail at most once. One transaction claims the command id in the ledger, refuses deleted
+ * users, enforces sendOnce/maxCount and marks the delivery {@code sending}; it commits <em>before</em> SMTP is
+ * called. A second transaction records the outcome (sent, retrying, failed) with its DeliveryResult and
+ * automation-log entry in the outbox. A crash between the two leaves {@code sending}, which is never re-sent:
+ * the sweep records it as uncertain ({@link #expireStaleSends}).
+ */
+@ApplicationScoped
+public class DeliveryService {
+
+    private static final List<StoredRecord> NONE = List.of();
+
+    private final Pool pool;
+    private final DeliveryLedger ledger;
+    private final OutboxWriter outbox;
+    private final OutboxRelay relay;
+    private final TemplateRenderer renderer;
+    private final EmailSender sender;
+    private final DeadLetters deadLetters;
+    private final DeliveryMetrics metrics;
+    private final JsonCodec json;
+    private final EmailConfig config;
+    private final ObjectMapper mapper;
+
+    public DeliveryService(Pool pool, DeliveryLedger ledger, OutboxWriter outbox, OutboxRelay relay,
+            TemplateRenderer renderer, EmailSender sender, DeadLetters deadLetters, DeliveryMetrics metrics,
+            JsonCodec json, EmailConfig config, ObjectMapper mapper) {
+        this.pool = pool;
+        this.ledger = ledger;
+        this.outbox = outbox;
+        this.relay = relay;
+        this.renderer = renderer;
+        this.sender = sender;
+        this.deadLetters = deadLetters;
+        this.metrics = metrics;
+        this.json = json;
+        this.config = config;
+        this.mapper = mapper;
+    }
+
+    /** What the first transaction decided: the attempt to make now (null: none), and the records to relay. */
+    private record Decision(Integer attempt, List<StoredRecord> records) {
+    }
+
+    /** The rendered email, or why it cannot be rendered. */
+    private record Rendering(EmailSender.Content content, String error) {
+    }
+
+    /** Delivers a command received from {@code driploop.email-commands.v1} with CloudEvents id {@code ceId}. */
+    public Uni<Void> deliver(SendEmail command, String ceId) {
+        Rendering rendering = render(command);
+        Uni<Decision> decided = pool.withTransaction(conn -> claim(conn, command, ceId, rendering));
+        return relay.publishAfter(retryWhileUnavailable(decided), Decision::records)
+                .flatMap(decision -> decision.attempt() == null ? Uni.createFrom().voidItem()
+                        : attempt(command, ceId, rendering.content(), decision.attempt()));
+    }
+
+    /** Makes the next attempt of a retry that the sweep claimed. */
+    public Uni<Void> retry(DeliveryLedger.DueRetry due) {
+        SendEmail command = read(due.command());
+        Rendering rendering = render(command);
+        Uni<Decision> decided = pool.withTransaction(conn -> resume(conn, command));
+        return relay.publishAfter(decided, Decision::records)
+                .flatMap(decision -> decision.attempt() == null ? Uni.createFrom().voidItem()
+                        : attempt(command, due.ceId(), rendering.content(), decision.attempt()));
+    }
+
+    /** Records deliveries left {@code sending} past their lease as uncertain: never re-sent, reported as failed. */
+    public Uni<Integer> expireStaleSends() {
+        return relay.publishAfter(pool.withTransaction(conn -> ledger.expireStaleSends(conn, config.sweepBatch())
+                .flatMap(stale -> {
+                    if (stale.isEmpty()) {
+                        return Uni.createFrom().item(NONE);
+                    }
+                    List<OutboxRecord> records = new java.util.ArrayList<>();
+                    for (DeliveryLedger.Stale s : stale) {
+                        Log.warnf("email %s: the outcome of attempt %d is unknown (the worker stopped between SMTP and "
+                                + "recording it); not re-sent", s.commandId(), s.attempts());
+                        metrics.failed();
+                        records.addAll(Outcomes.of(new Outcomes.Subject(s.commandId(), s.appId(), s.externalUserId(),
+                                s.flowId(), s.executionId(), s.stepId(), s.correlationId()), DeliveryResult.FAILED,
+                                Outcomes.FAILED, detail("reason", "outcome_unknown", "uncertain", true,
+                                        "attempt", s.attempts())));
+                    }
+                    return outbox.insert(conn, records);
+                })), stored -> stored).map(List::size);
+    }
+
+    private Uni<Decision> claim(SqlConnection conn, SendEmail command, String ceId, Rendering rendering) {
+        return ledger.claim(conn, command, ceId).flatMap(claimed -> {
+            if (!claimed) {
+                metrics.skipped("duplicate");
+                return report(conn, command, null, Outcomes.SKIPPED, detail("reason", "duplicate"));
+            }
+            return ledger.isDeleted(conn, command.appId(), command.externalUserId()).flatMap(deleted -> {
+                if (deleted) {
+                    return skip(conn, command, "user_deleted");
+                }
+                if (command.to() == null || command.to().isBlank()) {
+                    return skip(conn, command, "no_recipient");
+                }
+                if (rendering.error() != null) {
+                    return fail(conn, command, "template_error", rendering.error(), 0, "claimed");
+                }
+                Integer limit = limit(command);
+                return ledger.countSend(conn, command, limit).flatMap(counted -> !counted
+                        ? skip(conn, command, command.sendOnce() && (limit == null || limit <= 1) ? "send_once" : "max_count")
+                        : ledger.startSending(conn, command.id(), config.sendingLease())
+                                .map(attempt -> new Decision(attempt, NONE)));
+            });
+        });
+    }
+
+    private Uni<Decision> resume(SqlConnection conn, SendEmail command) {
+        return ledger.isDeleted(conn, command.appId(), command.externalUserId()).flatMap(deleted -> {
+            if (deleted) {
+                return ledger.deleteRetry(conn, command.id()).flatMap(v -> skip(conn, command, "user_deleted", "retrying"));
+            }
+            return ledger.startSending(conn, command.id(), config.sendingLease()).flatMap(attempt -> {
+                if (attempt != null) {
+                    return Uni.createFrom().item(new Decision(attempt, NONE));
+                }
+                // not waiting for a retry any more: finished (drop the retry) or sending elsewhere (leave it)
+                return ledger.status(conn, command.id()).flatMap(status -> "sending".equals(status)
+                        ? Uni.createFrom().item(new Decision(null, NONE))
+                        : ledger.deleteRetry(conn, command.id()).replaceWith(new Decision(null, NONE)));
+            });
+        });
+    }
+
+    private Uni<Void> attempt(SendEmail command, String ceId, EmailSender.Content content, int attempt) {
+        long start = System.nanoTime();
+        return sender.send(command, content)
+                .onItemOrFailure().transformToUni((messageId, failure) -> {
+                    metrics.sendTime(Duration.ofNanos(System.nanoTime() - start), failure == null);
+                    Uni<List<StoredRecord>> recorded = failure == null
+                            ? pool.withTransaction(conn -> sent(conn, command, messageId, attempt))
+                            : pool.withTransaction(conn -> failed(conn, command, ceId, attempt, SmtpFailure.of(failure)));
+                    return relay.publishAfter(retryWhileUnavailable(recorded), records -> records);
+                })
+                .replaceWithVoid();
+    }
+
+    private Uni<List<StoredRecord>> sent(SqlConnection conn, SendEmail command, String messageId, int attempt) {
+        metrics.sent();
+        return ledger.finish(conn, command.id(), "sent", null, messageId, null, "sending", "uncertain")
+                .flatMap(moved -> ledger.deleteRetry(conn, command.id()))
+                .flatMap(v -> outbox.insert(conn, Outcomes.of(subject(command), DeliveryResult.SENT, Outcomes.SENT,
+                        // the Vert.x mail client completes only on a 2xx reply to the message data and does not
+                        // expose the reply text; the Message-ID is what the receiving side can be asked about
+                        detail("smtpReply", "250 accepted", "messageId", messageId, "to", command.to(),
+                                "attempt", attempt))));
+    }
+
+    private Uni<List<StoredRecord>> failed(SqlConnection conn, SendEmail command, String ceId, int attempt,
+            SmtpFailure failure) {
+        if (failure.permanent()) {
+            Log.infof("email %s: SMTP refused it permanently: %s", command.id(), failure.reply());
+            return fail(conn, command, "smtp_permanent", failure.reply(), attempt, "sending").map(Decision::records);
+        }
+        List<Duration> delays = config.retryDelays();
+        if (attempt <= delays.size()) {
+            OffsetDateTime due = OffsetDateTime.now(ZoneOffset.UTC).plus(delays.get(attempt - 1));
+            Log.infof("email %s: transient SMTP failure on attempt %d, next attempt at %s: %s", command.id(), attempt,
+                    due, failure.reply());
+            metrics.retrying();
+            return ledger.finish(conn, command.id(), "retrying", "smtp_transient", null, failure.reply(), "sending")
+                    .flatMap(moved -> ledger.scheduleRetry(conn, command.id(), ceId, json.write(command), attempt, due,
+                            failure.reply()))
+                    .flatMap(v -> outbox.insert(conn, Outcomes.of(subject(command), DeliveryResult.RETRYING,
+                            Outcomes.RETRYING, detail("error", failure.reply(), "smtpCode", failure.code(),
+                                    "attempt", attempt, "nextAttemptAt", due.toInstant().toString()))));
+        }
+        Log.warnf("email %s: retries exhausted after %d attempts, dead-lettered: %s", command.id(), attempt,
+                failure.reply());
+        return deadLetters.send(command, json.write(command), ceId, "retries_exhausted", failure.reply(), attempt)
+                .flatMap(v -> fail(conn, command, "retries_exhausted", failure.reply(), attempt, "sending"))
+                .map(Decision::records);
+    }
+
+    private Uni<Decision> skip(SqlConnection conn, SendEmail command, String reason, String... from) {
+        metrics.skipped(reason);
+        String[] states = from.length == 0 ? new String[] {"claimed"} : from;
+        return ledger.finish(conn, command.id(), "skipped", reason, null, null, states)
+                .flatMap(moved -> report(conn, command, DeliveryResult.SKIPPED, Outcomes.SKIPPED, detail("reason", reason)));
+    }
+
+    /** Gives up on the command: status failed, its counted send given back, its retry dropped. */
+    private Uni<Decision> fail(SqlConnection conn, SendEmail command, String reason, String error, int attempt,
+            String... from) {
+        metrics.failed();
+        return ledger.finish(conn, command.id(), "failed", reason, null, error, from)
+                .flatMap(counted -> Boolean.TRUE.equals(counted) ? ledger.uncountSend(conn, command) : Uni.createFrom().voidItem())
+                .flatMap(v -> ledger.deleteRetry(conn, command.id()))
+                .flatMap(v -> report(conn, command, DeliveryResult.FAILED, Outcomes.FAILED,
+                        detail("reason", reason, "error", error, "attempt", attempt)));
+    }
+
+    private Uni<Decision> report(SqlConnection conn, SendEmail command, String resultStatus, String logType,
+            Map<String, Object> detail) {
+        return outbox.insert(conn, Outcomes.of(subject(command), resultStatus, logType, detail))
+                .map(records -> new Decision(null, records));
+    }
+
+    private Rendering render(SendEmail command) {
+        try {
+            Map<String, Object> data = command.data() == null ? Map.of() : command.data();
+            return new Rendering(new EmailSender.Content(renderer.text(command.subject(), data),
+                    renderer.text(command.text(), data), renderer.html(command.html(), data)), null);
+        } catch (RuntimeException e) {
+            return new Rendering(null, String.valueOf(e.getMessage()));
+        }
+    }
+
+    /** The lowest of the two limits: sendOnce is a limit of one; null means no limit. */
+    private static Integer limit(SendEmail command) {
+        Integer limit = command.maxCount();
+        if (command.sendOnce()) {
+            limit = limit == null ? 1 : Math.min(limit, 1);
+        }
+        return limit;
+    }
+
+    private static Outcomes.Subject subject(SendEmail c) {
+        return new Outcomes.Subject(c.id(), c.appId(), c.externalUserId(), c.flowId(), c.executionId(), c.stepId(),
+                c.correlationId());
+    }
+
+    /** A detail map that keeps insertion order and leaves out null values. */
+    private static Map<String, Object> detail(Object... keysAndValues) {
+        Map<String, Object> detail = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            if (keysAndValues[i + 1] != null) {
+                detail.put((String) keysAndValues[i], keysAndValues[i + 1]);
+            }
+        }
+        return detail;
+    }
+
+    private SendEmail read(String commandJson) {
+        try {
+            return mapper.readValue(commandJson, SendEmail.class);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static <T> Uni<T> retryWhileUnavailable(Uni<T> work) {
+        return work.onFailure(Unavailable::isUnavailable).invoke(failure -> Log.warnf(
+                        "PostgreSQL unavailable, retrying: %s", failure.getMessage()))
+                .onFailure(Unavailable::isUnavailable).retry()
+                .withBackOff(Duration.ofMillis(500), Duration.ofSeconds(30)).atMost(20);
+    }
+}

@@ -1,0 +1,88 @@
+-- email-worker owns the schema "email": the delivery ledger, per-user send counters, deleted users, processed
+-- event ids, the durable retry schedule and the outbox.
+
+-- One row per command id ({executionId}:{stepId}), ever: the primary key is what makes a send at most once.
+-- status: claimed → sending (committed before SMTP is called) → sent | retrying | failed; or skipped.
+-- A row found in "sending" after its lease is never re-sent: the sweep records it as uncertain.
+CREATE TABLE email.deliveries (
+    command_id       text PRIMARY KEY,
+    ce_id            text,
+    app_id           text        NOT NULL,
+    external_user_id text        NOT NULL,
+    flow_id          text        NOT NULL,
+    execution_id     text,
+    step_id          text        NOT NULL,
+    correlation_id   text        NOT NULL,
+    recipient        text,
+    status           text        NOT NULL
+        CHECK (status IN ('claimed', 'sending', 'sent', 'retrying', 'failed', 'skipped', 'uncertain')),
+    reason           text,
+    attempts         integer     NOT NULL DEFAULT 0,
+    -- whether a send was counted in send_counts for it (given back on failure)
+    counted          boolean     NOT NULL DEFAULT false,
+    message_id       text,
+    last_error       text,
+    sending_until    timestamptz,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    updated_at       timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX deliveries_sending_idx ON email.deliveries (sending_until) WHERE status = 'sending';
+CREATE INDEX deliveries_user_idx ON email.deliveries (app_id, external_user_id, created_at);
+
+-- sendOnce / maxCount: sends counted per user and step, across executions; a conditional upsert keeps them
+-- race-free (the row lock serialises two commands of the same user and step).
+CREATE TABLE email.send_counts (
+    app_id           text    NOT NULL,
+    external_user_id text    NOT NULL,
+    flow_id          text    NOT NULL,
+    step_id          text    NOT NULL,
+    sent             integer NOT NULL,
+    PRIMARY KEY (app_id, external_user_id, flow_id, step_id)
+);
+
+-- Users deleted through the API (user.deleted): they get nothing more.
+CREATE TABLE email.deleted_users (
+    app_id           text        NOT NULL,
+    external_user_id text        NOT NULL,
+    deleted_at       timestamptz NOT NULL,
+    PRIMARY KEY (app_id, external_user_id)
+);
+
+-- Idempotent consumers: each record's ce_id is recorded in the transaction of its effects.
+CREATE TABLE email.processed_records (
+    consumer     text        NOT NULL,
+    ce_id        text        NOT NULL,
+    processed_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (consumer, ce_id)
+);
+
+-- Durable retry schedule after transient SMTP failures. The sweep claims due rows with FOR UPDATE SKIP LOCKED
+-- and moves due_at forward as a lease; the index makes a sweep cost what is due, not what is pending.
+CREATE TABLE email.retries (
+    command_id text PRIMARY KEY REFERENCES email.deliveries (command_id),
+    ce_id      text,
+    command    text        NOT NULL,
+    -- attempts made so far
+    attempt    integer     NOT NULL,
+    due_at     timestamptz NOT NULL,
+    last_error text
+);
+CREATE INDEX retries_due_idx ON email.retries (due_at);
+
+-- Transactional outbox (service-kit): delivery results and log entries, relayed to Kafka after commit.
+CREATE TABLE email.outbox (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    topic          text        NOT NULL,
+    record_key     text        NOT NULL,
+    ce_id          text        NOT NULL,
+    ce_type        text        NOT NULL,
+    ce_time        text        NOT NULL,
+    ce_subject     text,
+    correlation_id text        NOT NULL,
+    payload        text        NOT NULL,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    lease_until    timestamptz NOT NULL
+);
+-- A queue table: rows are inserted and deleted all the time, so vacuum it early and without throttling.
+ALTER TABLE email.outbox SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000,
+    autovacuum_vacuum_cost_delay = 0, autovacuum_vacuum_insert_threshold = 5000);
