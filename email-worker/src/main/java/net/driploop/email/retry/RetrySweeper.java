@@ -50,7 +50,8 @@ public class RetrySweeper {
                                 .onFailure().recoverWithNull())
                         .merge(CONCURRENCY)
                         .collect().last())
-                .onFailure().invoke(failure -> Log.warnf("email retry sweep failed: %s", failure.getMessage()))
+                .onFailure().invoke(failure -> Log.warnf("email retry sweep failed; the next one tries again: %s",
+                        failure.getMessage()))
                 .onFailure().recoverWithNull()
                 .replaceWithVoid();
     }
