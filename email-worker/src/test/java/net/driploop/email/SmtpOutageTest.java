@@ -12,6 +12,9 @@ import net.driploop.model.command.SendEmail;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+import java.util.stream.IntStream;
+
 import static io.restassured.RestAssured.given;
 import static net.driploop.email.Fixtures.DEADLINE;
 import static net.driploop.email.Fixtures.mailTo;
@@ -53,6 +56,30 @@ class SmtpOutageTest {
             assertThat(mailTo(user.email())).hasSize(1);
             given().get("/q/health/ready").then().statusCode(200)
                     .body("checks.name", hasItem("smtp")).body("status", equalTo("UP"));
+        }
+    }
+
+    @Test
+    void stopsConnectingToADeadSmtpServerAndDeliversEverythingOnceItIsBack() {
+        List<User> users = IntStream.range(0, 6).mapToObj(i -> User.fresh()).toList();
+        List<SendEmail> commands = users.stream().map(Fixtures::command).toList();
+        try (TopicReader results = Fixtures.results()) {
+            TestSmtp.stop();
+
+            commands.forEach(Fixtures::publish);
+            await().atMost(DEADLINE).untilAsserted(() -> assertThat(commands)
+                    .allSatisfy(c -> assertThat(resultsFor(results, c.id())).isNotEmpty()));
+            // after enough refused connections the breaker opens: later attempts are not even made
+            await().atMost(DEADLINE).untilAsserted(() -> assertThat(commands.stream()
+                    .flatMap(c -> resultsFor(results, c.id()).stream())
+                    .map(r -> String.valueOf(r.detail().get("error"))))
+                    .anySatisfy(error -> assertThat(error).contains("circuit breaker is open")));
+
+            TestSmtp.start();
+            await().atMost(DEADLINE).untilAsserted(() -> assertThat(commands).allSatisfy(c ->
+                    assertThat(resultsFor(results, c.id())).extracting(DeliveryResult::status)
+                            .endsWith(DeliveryResult.SENT).containsOnlyOnce(DeliveryResult.SENT)));
+            assertThat(users).allSatisfy(u -> assertThat(mailTo(u.email())).hasSize(1));
         }
     }
 }

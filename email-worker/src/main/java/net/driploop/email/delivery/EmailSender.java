@@ -6,9 +6,14 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.driploop.email.config.EmailConfig;
 import net.driploop.model.command.SendEmail;
+import io.smallrye.faulttolerance.api.CircuitBreakerName;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 
@@ -37,7 +42,15 @@ public class EmailSender {
     public record Content(String subject, String text, String html) {
     }
 
-    /** Sends the email; fails with the SMTP error, or a TimeoutException after {@code driploop.email.send-timeout}. */
+    /**
+     * Sends the email; fails with the SMTP error, or a TimeoutException after {@code driploop.email.send-timeout}.
+     * A circuit breaker counts only failures to reach the server (refused, timed out, cut off), not a refused
+     * recipient: while it is open, attempts fail at once with {@link CircuitBreakerOpenException} (transient, so
+     * retried on schedule) instead of hammering a dead server.
+     */
+    @CircuitBreaker(requestVolumeThreshold = 10, failureRatio = 0.5, delay = 30, delayUnit = ChronoUnit.SECONDS,
+            successThreshold = 1, failOn = {IOException.class, TimeoutException.class})
+    @CircuitBreakerName("smtp")
     public Uni<String> send(SendEmail command, Content content) {
         String messageId = messageId(command.id());
         Mail mail = new Mail()

@@ -2,12 +2,13 @@ package net.driploop.email.delivery;
 
 import io.vertx.ext.mail.SMTPException;
 import net.driploop.kit.http.Unavailable;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 
 import java.io.IOException;
 
 /**
  * What an SMTP failure means for retrying: a 5xx reply is permanent; a 4xx reply, a refused or lost
- * connection and a timeout are transient. {@code reply} is the server's reply or the error text, for the log.
+ * connection, a timeout and an open circuit breaker are transient. {@code reply} is the server's reply or the error text, for the log.
  */
 record SmtpFailure(boolean permanent, Integer code, String reply) {
 
@@ -18,6 +19,9 @@ record SmtpFailure(boolean permanent, Integer code, String reply) {
                         ? smtp.getMessage() : smtp.getReplyMessage();
                 return new SmtpFailure(smtp.getReplyCode() >= 500, smtp.getReplyCode(), reply);
             }
+        }
+        if (failure instanceof CircuitBreakerOpenException) {
+            return new SmtpFailure(false, null, "not attempted: the SMTP circuit breaker is open after repeated connection failures");
         }
         String message = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
         boolean transientFailure = Unavailable.isUnavailable(failure) || causedBy(failure, IOException.class)
