@@ -11,7 +11,9 @@ import net.driploop.email.Fixtures.User;
 import net.driploop.email.delivery.DeliveryService;
 import net.driploop.infra.InfraTestResource;
 import net.driploop.infra.SmtpTestResource;
+import net.driploop.infra.TestInfra;
 import net.driploop.infra.TopicReader;
+import net.driploop.model.Topics;
 import net.driploop.model.Ids;
 import net.driploop.model.command.DeliveryResult;
 import net.driploop.model.command.SendEmail;
@@ -207,5 +209,20 @@ class DeliveryTest {
     private String status(SendEmail command) {
         return pool.preparedQuery("SELECT status FROM email.deliveries WHERE command_id = $1")
                 .execute(Tuple.of(command.id())).await().atMost(DEADLINE).iterator().next().getString("status");
+    }
+
+    @Test
+    void deadLettersARecordThatIsNotASendEmailWithTheReasonAndGoesOn() {
+        User user = User.fresh();
+        String garbage = "not json " + user.externalUserId();
+        try (TopicReader dlq = new TopicReader(TestInfra.kafka().bootstrapServers(), Topics.dlq(Topics.EMAIL_COMMANDS))) {
+            Fixtures.publishRaw(Topics.userKey(user.appId(), user.externalUserId()), garbage);
+            SendEmail next = command(user);
+            publish(next);
+
+            await().atMost(DEADLINE).untilAsserted(() -> assertThat(dlq.poll(m -> garbage.equals(m.value())))
+                    .singleElement().satisfies(m -> assertThat(m.header("dead-letter-reason")).contains("not a SendEmail")));
+            await().atMost(DEADLINE).until(() -> mailTo(user.email()).size() == 1);
+        }
     }
 }

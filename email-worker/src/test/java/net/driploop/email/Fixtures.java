@@ -75,6 +75,11 @@ public final class Fixtures {
                 command.correlationId(), command.externalUserId(), write(command));
     }
 
+    /** Publishes any value on the command topic, with the headers of a command. */
+    public static void publishRaw(String key, String value) {
+        send(Topics.EMAIL_COMMANDS, key, CommandTypes.SEND_EMAIL, Ids.newCorrelationId(), key, value);
+    }
+
     /** Publishes a user.deleted event as ingest-api does. */
     public static void publishDeleted(User user) {
         UserDeleted event = new UserDeleted(user.appId(), user.externalUserId(), Ids.newId(Ids.USER), true, false,

@@ -82,4 +82,25 @@ class SmtpOutageTest {
             assertThat(users).allSatisfy(u -> assertThat(mailTo(u.email())).hasSize(1));
         }
     }
+
+    @Test
+    void dropsAPendingRetryOfAUserDeletedMeanwhile() {
+        User user = User.fresh();
+        SendEmail command = Fixtures.command(user);
+        try (TopicReader results = Fixtures.results()) {
+            TestSmtp.stop();
+            publish(command);
+            await().atMost(DEADLINE).untilAsserted(() -> assertThat(resultsFor(results, command.id()))
+                    .extracting(DeliveryResult::status).contains(DeliveryResult.RETRYING));
+
+            Fixtures.publishDeleted(user);
+            await().atMost(DEADLINE).untilAsserted(() -> assertThat(resultsFor(results, command.id()))
+                    .last().satisfies(r -> {
+                        assertThat(r.status()).isEqualTo(DeliveryResult.SKIPPED);
+                        assertThat(r.detail()).containsEntry("reason", "user_deleted");
+                    }));
+            TestSmtp.start();
+        }
+        assertThat(mailTo(user.email())).isEmpty();
+    }
 }
