@@ -63,6 +63,10 @@ public class DeliveryService {
         this.json = json;
         this.config = config;
         this.mapper = mapper;
+        if (config.sendingLease().compareTo(config.sendTimeout().multipliedBy(2)) < 0) {
+            // a lease that ran out during a live attempt would report a delivery as uncertain while it still runs
+            throw new IllegalArgumentException("driploop.email.sending-lease must be at least twice driploop.email.send-timeout");
+        }
     }
 
     /** What the first transaction decided: the attempt to make now (null: none), and the records to relay. */
@@ -202,7 +206,18 @@ public class DeliveryService {
                 failure.reply());
         return deadLetters.send(command, json.write(command), ceId, "retries_exhausted", failure.reply(), attempt)
                 .flatMap(v -> fail(conn, command, "retries_exhausted", failure.reply(), attempt, "sending"))
-                .map(Decision::records);
+                .map(Decision::records)
+                .onFailure().recoverWithUni(dlqFailure -> {
+                    // Kafka refused the dead letter: keep the command in the retry table and try again later
+                    Duration wait = delays.isEmpty() ? Duration.ofMinutes(1) : delays.get(delays.size() - 1);
+                    Log.warnf("email %s: could not dead-letter it (%s); trying again in %s", command.id(),
+                            dlqFailure.getMessage(), wait);
+                    return ledger.finish(conn, command.id(), "retrying", "dead_letter_pending", null, failure.reply(),
+                                    "sending")
+                            .flatMap(moved -> ledger.scheduleRetry(conn, command.id(), ceId, json.write(command),
+                                    attempt, OffsetDateTime.now(ZoneOffset.UTC).plus(wait), failure.reply()))
+                            .replaceWith(NONE);
+                });
     }
 
     private Uni<Decision> skip(SqlConnection conn, SendEmail command, String reason, String... from) {
