@@ -225,4 +225,22 @@ class DeliveryTest {
             await().atMost(DEADLINE).until(() -> mailTo(user.email()).size() == 1);
         }
     }
+
+    @Test
+    void failsAtOnceForARecipientAddressThatCannotBeUsed() {
+        User user = User.fresh();
+        SendEmail valid = command(user);
+        SendEmail command = new SendEmail(valid.id(), valid.appId(), valid.externalUserId(), valid.flowId(), 1,
+                valid.executionId(), valid.stepId(), "not an address <<", valid.subject(), valid.text(), valid.html(),
+                valid.data(), false, null, valid.correlationId(), valid.requestedAt());
+
+        publish(command);
+
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(resultsFor(results, command.id()))
+                .singleElement().satisfies(r -> {
+                    assertThat(r.status()).isEqualTo(DeliveryResult.FAILED);
+                    assertThat(r.detail()).containsEntry("reason", "smtp_permanent");
+                }));
+        assertThat(status(command)).isEqualTo("failed");
+    }
 }

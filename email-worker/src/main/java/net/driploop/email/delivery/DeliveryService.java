@@ -161,11 +161,12 @@ public class DeliveryService {
 
     private Uni<Void> attempt(SendEmail command, String ceId, EmailSender.Content content, int attempt) {
         long start = System.nanoTime();
-        return sender.send(command, content)
+        // deferred: a mail the client refuses to even build (a malformed address) fails the Uni, not this method
+        return Uni.createFrom().deferred(() -> sender.send(command, content))
                 .onItemOrFailure().transformToUni((messageId, failure) -> {
                     metrics.sendTime(Duration.ofNanos(System.nanoTime() - start), failure == null);
                     Uni<List<StoredRecord>> recorded = failure == null
-                            ? pool.withTransaction(conn -> sent(conn, command, messageId, attempt))
+                            ? pool.withTransaction(conn -> sent(conn, command, messageId, attempt)).invoke(metrics::sent)
                             : pool.withTransaction(conn -> failed(conn, command, ceId, attempt, SmtpFailure.of(failure)));
                     return relay.publishAfter(retryWhileUnavailable(recorded), records -> records);
                 })
@@ -173,13 +174,12 @@ public class DeliveryService {
     }
 
     private Uni<List<StoredRecord>> sent(SqlConnection conn, SendEmail command, String messageId, int attempt) {
-        metrics.sent();
         return ledger.finish(conn, command.id(), "sent", null, messageId, null, "sending", "uncertain")
                 .flatMap(moved -> ledger.deleteRetry(conn, command.id()))
                 .flatMap(v -> outbox.insert(conn, Outcomes.of(subject(command), DeliveryResult.SENT, Outcomes.SENT,
                         // the Vert.x mail client completes only on a 2xx reply to the message data and does not
                         // expose the reply text; the Message-ID is what the receiving side can be asked about
-                        detail("smtpReply", "250 accepted", "messageId", messageId, "to", command.to(),
+                        detail("smtpReply", "accepted", "messageId", messageId, "to", command.to(),
                                 "attempt", attempt))));
     }
 
