@@ -243,4 +243,37 @@ class DeliveryTest {
                 }));
         assertThat(status(command)).isEqualTo("failed");
     }
+
+    @Test
+    void skipsACommandWithoutARecipient() {
+        User user = User.fresh();
+        SendEmail valid = command(user);
+        SendEmail command = new SendEmail(valid.id(), valid.appId(), valid.externalUserId(), valid.flowId(), 1,
+                valid.executionId(), valid.stepId(), null, valid.subject(), valid.text(), valid.html(), valid.data(),
+                false, null, valid.correlationId(), valid.requestedAt());
+
+        publish(command);
+
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(resultsFor(results, command.id()))
+                .singleElement().satisfies(r -> {
+                    assertThat(r.status()).isEqualTo(DeliveryResult.SKIPPED);
+                    assertThat(r.detail()).containsEntry("reason", "no_recipient");
+                }));
+    }
+
+    @Test
+    void rendersAValueMissingFromTheDataAsNothingInTheSentEmail() throws Exception {
+        User user = User.fresh();
+        SendEmail valid = command(user);
+        SendEmail command = new SendEmail(valid.id(), valid.appId(), valid.externalUserId(), valid.flowId(), 1,
+                valid.executionId(), valid.stepId(), valid.to(), "Hello {user.metadata.nickname}!",
+                "Plan: {purchase.plan}.", null, valid.data(), false, null, valid.correlationId(), valid.requestedAt());
+
+        publish(command);
+
+        await().atMost(DEADLINE).until(() -> mailTo(user.email()).size() == 1);
+        MimeMessage mail = mailTo(user.email()).get(0);
+        assertThat(mail.getSubject()).isEqualTo("Hello !");
+        assertThat(String.valueOf(mail.getContent()).trim()).isEqualTo("Plan: .");
+    }
 }
