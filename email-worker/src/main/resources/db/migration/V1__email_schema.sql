@@ -1,5 +1,5 @@
 -- email-worker owns the schema "email": the delivery ledger, per-user send counters, deleted users, processed
--- event ids, the durable retry schedule and the outbox.
+-- event ids and the durable retry schedule (the outbox table comes from service-kit's db/kit migration).
 
 -- One row per command id ({executionId}:{stepId}), ever: the primary key is what makes a send at most once.
 -- status: claimed → sending (committed before SMTP is called) → sent | retrying | failed; or skipped.
@@ -69,20 +69,4 @@ CREATE TABLE email.retries (
 );
 CREATE INDEX retries_due_idx ON email.retries (due_at);
 
--- Transactional outbox (service-kit): delivery results and log entries, relayed to Kafka after commit.
-CREATE TABLE email.outbox (
-    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    topic          text        NOT NULL,
-    record_key     text        NOT NULL,
-    ce_id          text        NOT NULL,
-    ce_type        text        NOT NULL,
-    ce_time        text        NOT NULL,
-    ce_subject     text,
-    correlation_id text        NOT NULL,
-    payload        text        NOT NULL,
-    created_at     timestamptz NOT NULL DEFAULT now(),
-    lease_until    timestamptz NOT NULL
-);
--- A queue table: rows are inserted and deleted all the time, so vacuum it early and without throttling.
-ALTER TABLE email.outbox SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000,
-    autovacuum_vacuum_cost_delay = 0, autovacuum_vacuum_insert_threshold = 5000);
+-- The outbox table (email.outbox) comes from service-kit's migration (db/kit/V0_1__outbox.sql).
