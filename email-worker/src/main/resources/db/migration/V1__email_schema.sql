@@ -40,11 +40,14 @@ CREATE TABLE email.send_counts (
     PRIMARY KEY (app_id, external_user_id, flow_id, step_id)
 );
 
--- Users deleted through the API (user.deleted): they get nothing more.
+-- Users deleted through the API (user.deleted): they get nothing more, not even commands already queued. A
+-- later user.registered (the same external id registered again) sets reactivated_at: commands requested
+-- after the deletion are sent again, those requested before it stay refused.
 CREATE TABLE email.deleted_users (
     app_id           text        NOT NULL,
     external_user_id text        NOT NULL,
     deleted_at       timestamptz NOT NULL,
+    reactivated_at   timestamptz,
     PRIMARY KEY (app_id, external_user_id)
 );
 

@@ -276,4 +276,32 @@ class DeliveryTest {
         assertThat(mail.getSubject()).isEqualTo("Hello !");
         assertThat(String.valueOf(mail.getContent()).trim()).isEqualTo("Plan: .");
     }
+
+    @Test
+    void sendsAgainToAUserRegisteredAgainButNeverWhatWasRequestedBeforeTheDeletion() {
+        User user = User.fresh();
+        SendEmail queuedBefore = command(user);
+
+        Fixtures.publishDeleted(user);
+        await().atMost(DEADLINE).until(() -> deletion(user, "deleted_at IS NOT NULL"));
+        Fixtures.publishRegistered(user);
+        await().atMost(DEADLINE).until(() -> deletion(user, "reactivated_at IS NOT NULL"));
+        SendEmail requestedAfter = command(user);
+        publish(queuedBefore);
+        publish(requestedAfter);
+
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(resultsFor(results, requestedAfter.id()))
+                .extracting(DeliveryResult::status).containsExactly(DeliveryResult.SENT));
+        assertThat(resultsFor(results, queuedBefore.id())).singleElement().satisfies(r -> {
+            assertThat(r.status()).isEqualTo(DeliveryResult.SKIPPED);
+            assertThat(r.detail()).containsEntry("reason", "user_deleted");
+        });
+        assertThat(mailTo(user.email())).hasSize(1);
+    }
+
+    private boolean deletion(User user, String condition) {
+        return pool.preparedQuery("SELECT 1 FROM email.deleted_users WHERE app_id = $1 AND external_user_id = $2 AND "
+                        + condition)
+                .execute(Tuple.of(user.appId(), user.externalUserId())).await().atMost(DEADLINE).size() == 1;
+    }
 }

@@ -17,6 +17,8 @@ import net.driploop.model.command.CommandTypes;
 import net.driploop.model.command.DeliveryResult;
 import net.driploop.model.command.SendEmail;
 import net.driploop.model.event.UserDeleted;
+import net.driploop.model.event.UserRegistered;
+import net.driploop.model.event.UserSnapshot;
 import net.driploop.model.log.AutomationLogEntry;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -25,6 +27,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -85,6 +88,16 @@ public final class Fixtures {
         UserDeleted event = new UserDeleted(user.appId(), user.externalUserId(), Ids.newId(Ids.USER), true, false,
                 Timestamps.now());
         send(Topics.EVENTS, Topics.userKey(user.appId(), user.externalUserId()), EventTypes.USER_DELETED,
+                Ids.newCorrelationId(), user.externalUserId(), write(event));
+    }
+
+    /** Publishes a user.registered event as ingest-api does when a deleted user's id is registered again. */
+    public static void publishRegistered(User user) {
+        Instant now = Timestamps.now();
+        UserRegistered event = new UserRegistered(user.appId(), user.externalUserId(), new UserSnapshot(
+                Ids.newId(Ids.USER), user.externalUserId(), user.email(), Map.of(), UserSnapshot.ACTIVE, now, now, null,
+                null), true, now);
+        send(Topics.EVENTS, Topics.userKey(user.appId(), user.externalUserId()), EventTypes.USER_REGISTERED,
                 Ids.newCorrelationId(), user.externalUserId(), write(event));
     }
 

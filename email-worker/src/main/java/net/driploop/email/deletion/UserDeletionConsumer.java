@@ -10,6 +10,7 @@ import net.driploop.kit.http.Unavailable;
 import net.driploop.model.CloudEventHeaders;
 import net.driploop.model.EventTypes;
 import net.driploop.model.event.UserDeleted;
+import net.driploop.model.event.UserRegistered;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -22,7 +23,9 @@ import java.time.ZoneOffset;
 
 /**
  * Records {@code user.deleted} events from {@code driploop.events.v1} in {@code email.deleted_users}, so that
- * the worker refuses every later command for that user, also those already queued. Other events are ignored.
+ * the worker refuses every later command for that user, also those already queued; a later
+ * {@code user.registered} of the same user lets commands requested after the deletion through. Other events
+ * are ignored.
  */
 @ApplicationScoped
 public class UserDeletionConsumer {
@@ -34,7 +37,15 @@ public class UserDeletionConsumer {
                 ON CONFLICT DO NOTHING RETURNING ce_id)
             INSERT INTO email.deleted_users (app_id, external_user_id, deleted_at)
             SELECT $2, $3, $4 FROM seen
-            ON CONFLICT (app_id, external_user_id) DO UPDATE SET deleted_at = greatest(email.deleted_users.deleted_at, excluded.deleted_at)""";
+            ON CONFLICT (app_id, external_user_id) DO UPDATE SET
+                deleted_at = greatest(email.deleted_users.deleted_at, excluded.deleted_at),
+                reactivated_at = CASE WHEN excluded.deleted_at >= coalesce(email.deleted_users.reactivated_at, '-infinity')
+                                      THEN NULL ELSE email.deleted_users.reactivated_at END""";
+
+    /** A user registered again after a deletion: later commands for them are sent again. */
+    private static final String REACTIVATE = """
+            UPDATE email.deleted_users SET reactivated_at = greatest(reactivated_at, $3)
+            WHERE app_id = $1 AND external_user_id = $2 AND deleted_at <= $3""";
 
     private final Pool pool;
     private final ObjectMapper mapper;
@@ -46,7 +57,14 @@ public class UserDeletionConsumer {
 
     @Incoming("user-deletions")
     public Uni<Void> consume(ConsumerRecord<String, String> record) {
-        if (!EventTypes.USER_DELETED.equals(header(record, CloudEventHeaders.TYPE)) || record.value() == null) {
+        String type = header(record, CloudEventHeaders.TYPE);
+        if (record.value() == null) {
+            return Uni.createFrom().voidItem();
+        }
+        if (EventTypes.USER_REGISTERED.equals(type)) {
+            return reactivate(record);
+        }
+        if (!EventTypes.USER_DELETED.equals(type)) {
             return Uni.createFrom().voidItem();
         }
         UserDeleted event;
@@ -63,6 +81,23 @@ public class UserDeletionConsumer {
         return pool.preparedQuery(RECORD)
                 .execute(Tuple.of(ceId == null ? record.topic() + "-" + record.partition() + "@" + record.offset() : ceId,
                         event.appId(), event.externalUserId(), at))
+                .onFailure(Unavailable::isUnavailable).retry()
+                .withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).indefinitely()
+                .replaceWithVoid();
+    }
+
+    private Uni<Void> reactivate(ConsumerRecord<String, String> record) {
+        UserRegistered event;
+        try {
+            event = mapper.readValue(record.value(), UserRegistered.class);
+        } catch (JsonProcessingException e) {
+            Log.warnf("skipped an unreadable user.registered record %s-%d@%d: %s", record.topic(), record.partition(),
+                    record.offset(), e.getOriginalMessage());
+            return Uni.createFrom().voidItem();
+        }
+        OffsetDateTime at = OffsetDateTime.ofInstant(
+                event.occurredAt() == null ? java.time.Instant.now() : event.occurredAt(), ZoneOffset.UTC);
+        return pool.preparedQuery(REACTIVATE).execute(Tuple.of(event.appId(), event.externalUserId(), at))
                 .onFailure(Unavailable::isUnavailable).retry()
                 .withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).indefinitely()
                 .replaceWithVoid();

@@ -28,8 +28,10 @@ public class DeliveryLedger {
             ON CONFLICT (command_id) DO NOTHING
             RETURNING command_id""";
 
+    /** Deleted and not registered again, or deleted after the command was requested ($3, null = unknown). */
     private static final String IS_DELETED = """
-            SELECT 1 FROM email.deleted_users WHERE app_id = $1 AND external_user_id = $2""";
+            SELECT 1 FROM email.deleted_users WHERE app_id = $1 AND external_user_id = $2
+            AND (reactivated_at IS NULL OR $3::timestamptz IS NULL OR deleted_at >= $3::timestamptz)""";
 
     /** Counts one more send unless the limit ($5, null = none) is reached; no row back means refused. */
     private static final String COUNT_SEND = """
@@ -101,9 +103,15 @@ public class DeliveryLedger {
                 .map(rows -> rows.rowCount() == 1);
     }
 
-    /** Whether a user.deleted event for this user has reached the worker. */
-    public Uni<Boolean> isDeleted(SqlClient sql, String appId, String externalUserId) {
-        return sql.preparedQuery(IS_DELETED).execute(Tuple.of(appId, externalUserId)).map(rows -> rows.size() > 0);
+    /**
+     * Whether the command's user is deleted for it: a user.deleted event has reached the worker and the user
+     * was not registered again since, or was deleted after the command was requested.
+     */
+    public Uni<Boolean> isDeleted(SqlClient sql, SendEmail command) {
+        OffsetDateTime requestedAt = command.requestedAt() == null ? null
+                : OffsetDateTime.ofInstant(command.requestedAt(), java.time.ZoneOffset.UTC);
+        return sql.preparedQuery(IS_DELETED).execute(Tuple.of(command.appId(), command.externalUserId(), requestedAt))
+                .map(rows -> rows.size() > 0);
     }
 
     /**

@@ -123,7 +123,7 @@ public class DeliveryService {
                 metrics.skipped("duplicate");
                 return report(conn, command, null, Outcomes.SKIPPED, detail("reason", "duplicate"));
             }
-            return ledger.isDeleted(conn, command.appId(), command.externalUserId()).flatMap(deleted -> {
+            return ledger.isDeleted(conn, command).flatMap(deleted -> {
                 if (deleted) {
                     return skip(conn, command, "user_deleted");
                 }
@@ -143,7 +143,7 @@ public class DeliveryService {
     }
 
     private Uni<Decision> resume(SqlConnection conn, SendEmail command) {
-        return ledger.isDeleted(conn, command.appId(), command.externalUserId()).flatMap(deleted -> {
+        return ledger.isDeleted(conn, command).flatMap(deleted -> {
             if (deleted) {
                 return ledger.deleteRetry(conn, command.id()).flatMap(v -> skip(conn, command, "user_deleted", "retrying"));
             }
