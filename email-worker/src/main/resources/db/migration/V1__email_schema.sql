@@ -2,7 +2,8 @@
 -- event ids and the durable retry schedule (the outbox table comes from service-kit's db/kit migration).
 
 -- One row per command id ({executionId}:{stepId}), ever: the primary key is what makes a send at most once.
--- status: claimed → sending (committed before SMTP is called) → sent | retrying | failed; or skipped.
+-- status: sending (as claimed, committed before SMTP is called) → sent | retrying (→ sending …) | failed;
+-- or skipped / failed straight away.
 -- A row found in "sending" after its lease is never re-sent: the sweep records it as uncertain.
 CREATE TABLE email.deliveries (
     command_id       text PRIMARY KEY,
@@ -15,7 +16,7 @@ CREATE TABLE email.deliveries (
     correlation_id   text        NOT NULL,
     recipient        text,
     status           text        NOT NULL
-        CHECK (status IN ('claimed', 'sending', 'sent', 'retrying', 'failed', 'skipped', 'uncertain')),
+        CHECK (status IN ('sending', 'sent', 'retrying', 'failed', 'skipped', 'uncertain')),
     reason           text,
     attempts         integer     NOT NULL DEFAULT 0,
     -- whether a send was counted in send_counts for it (given back on failure)

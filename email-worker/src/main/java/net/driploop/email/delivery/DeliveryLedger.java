@@ -21,25 +21,37 @@ import java.util.List;
 @ApplicationScoped
 public class DeliveryLedger {
 
+    /**
+     * The whole claim in one statement: the ledger row (already {@code sending}, a duplicate id inserts nothing),
+     * the deletion check, and the counted send, made only for a new row of a live user that can be sent
+     * ($13) and only while under the limit ($11, null = none). Data-modifying CTEs share one snapshot, and
+     * the counter upsert locks its row, so concurrent claims cannot both pass a limit.
+     */
     private static final String CLAIM = """
-            INSERT INTO email.deliveries (command_id, ce_id, app_id, external_user_id, flow_id, execution_id, step_id,
-                correlation_id, recipient, status)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'claimed')
-            ON CONFLICT (command_id) DO NOTHING
-            RETURNING command_id""";
+            WITH claimed AS (
+                INSERT INTO email.deliveries (command_id, ce_id, app_id, external_user_id, flow_id, execution_id,
+                    step_id, correlation_id, recipient, status, attempts, counted, sending_until)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'sending', 1, $13, now() + make_interval(secs => $12))
+                ON CONFLICT (command_id) DO NOTHING
+                RETURNING command_id),
+            deleted AS (
+                SELECT 1 FROM email.deleted_users WHERE app_id = $3 AND external_user_id = $4
+                AND (reactivated_at IS NULL OR $10::timestamptz IS NULL OR deleted_at >= $10::timestamptz)),
+            counted AS (
+                INSERT INTO email.send_counts AS c (app_id, external_user_id, flow_id, step_id, sent)
+                SELECT $3, $4, $5, $7, 1
+                WHERE $13::boolean AND EXISTS (SELECT 1 FROM claimed) AND NOT EXISTS (SELECT 1 FROM deleted)
+                    AND ($11::integer IS NULL OR $11::integer >= 1)
+                ON CONFLICT (app_id, external_user_id, flow_id, step_id)
+                DO UPDATE SET sent = c.sent + 1 WHERE $11::integer IS NULL OR c.sent < $11::integer
+                RETURNING sent)
+            SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, EXISTS (SELECT 1 FROM deleted) AS deleted,
+                EXISTS (SELECT 1 FROM counted) AS counted""";
 
     /** Deleted and not registered again, or deleted after the command was requested ($3, null = unknown). */
     private static final String IS_DELETED = """
             SELECT 1 FROM email.deleted_users WHERE app_id = $1 AND external_user_id = $2
             AND (reactivated_at IS NULL OR $3::timestamptz IS NULL OR deleted_at >= $3::timestamptz)""";
-
-    /** Counts one more send unless the limit ($5, null = none) is reached; no row back means refused. */
-    private static final String COUNT_SEND = """
-            INSERT INTO email.send_counts AS c (app_id, external_user_id, flow_id, step_id, sent)
-            SELECT $1, $2, $3, $4, 1 WHERE $5::integer IS NULL OR $5::integer >= 1
-            ON CONFLICT (app_id, external_user_id, flow_id, step_id)
-            DO UPDATE SET sent = c.sent + 1 WHERE $5::integer IS NULL OR c.sent < $5::integer
-            RETURNING sent""";
 
     private static final String UNCOUNT_SEND = """
             UPDATE email.send_counts SET sent = greatest(sent - 1, 0)
@@ -48,7 +60,7 @@ public class DeliveryLedger {
     private static final String START_SENDING = """
             UPDATE email.deliveries SET status = 'sending', attempts = attempts + 1, counted = true,
                 sending_until = now() + make_interval(secs => $2), updated_at = now()
-            WHERE command_id = $1 AND status IN ('claimed', 'retrying')
+            WHERE command_id = $1 AND status = 'retrying'
             RETURNING attempts""";
 
     private static final String STATUS = "SELECT status FROM email.deliveries WHERE command_id = $1";
@@ -94,13 +106,27 @@ public class DeliveryLedger {
     public record DueRetry(String commandId, String ceId, String command) {
     }
 
-    /** Records a command as first seen; false if its id was already in the ledger (a duplicate). */
-    public Uni<Boolean> claim(SqlClient sql, SendEmail command, String ceId) {
+    /** What {@link #claim} found: a new id, a deleted user, a send counted under the limit. */
+    public record Claim(boolean claimed, boolean deleted, boolean counted) {
+    }
+
+    /**
+     * Claims the command id (the row starts {@code sending}, attempt 1) and, if {@code sendable} and the user is
+     * live, counts the send under {@code limit} (null: no limit). The caller moves the row on when it is not to
+     * be sent.
+     */
+    public Uni<Claim> claim(SqlClient sql, SendEmail command, String ceId, boolean sendable, Integer limit,
+            Duration lease) {
+        OffsetDateTime requestedAt = command.requestedAt() == null ? null
+                : OffsetDateTime.ofInstant(command.requestedAt(), java.time.ZoneOffset.UTC);
         return sql.preparedQuery(CLAIM)
-                .execute(Tuple.from(Arrays.asList(command.id(), ceId, command.appId(),
-                        command.externalUserId(), flow(command), command.executionId(), step(command),
-                        command.correlationId(), command.to())))
-                .map(rows -> rows.rowCount() == 1);
+                .execute(Tuple.from(Arrays.asList(command.id(), ceId, command.appId(), command.externalUserId(),
+                        flow(command), command.executionId(), step(command), command.correlationId(), command.to(),
+                        requestedAt, limit, (double) lease.toSeconds(), sendable)))
+                .map(rows -> {
+                    Row row = rows.iterator().next();
+                    return new Claim(row.getBoolean("claimed"), row.getBoolean("deleted"), row.getBoolean("counted"));
+                });
     }
 
     /**
@@ -114,16 +140,6 @@ public class DeliveryLedger {
                 .map(rows -> rows.size() > 0);
     }
 
-    /**
-     * Counts one send for the user and step unless {@code limit} sends were counted already (null: no limit).
-     * The conditional upsert locks the counter row, so concurrent commands cannot both pass the limit.
-     */
-    public Uni<Boolean> countSend(SqlClient sql, SendEmail command, Integer limit) {
-        return sql.preparedQuery(COUNT_SEND)
-                .execute(Tuple.of(command.appId(), command.externalUserId(), flow(command), step(command), limit))
-                .map(rows -> rows.rowCount() == 1);
-    }
-
     /** Gives back a counted send that did not happen (a permanent failure). */
     public Uni<Void> uncountSend(SqlClient sql, SendEmail command) {
         return sql.preparedQuery(UNCOUNT_SEND)
@@ -131,7 +147,7 @@ public class DeliveryLedger {
                 .replaceWithVoid();
     }
 
-    /** Marks the delivery {@code sending} (to be committed before SMTP); the attempt number, or null if not startable. */
+    /** Marks a delivery waiting for a retry {@code sending} (committed before SMTP); the attempt number, or null. */
     public Uni<Integer> startSending(SqlClient sql, String commandId, Duration lease) {
         return sql.preparedQuery(START_SENDING).execute(Tuple.of(commandId, (double) lease.toSeconds()))
                 .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getInteger("attempts"));

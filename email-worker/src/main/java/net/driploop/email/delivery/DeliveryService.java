@@ -118,27 +118,28 @@ public class DeliveryService {
     }
 
     private Uni<Decision> claim(SqlConnection conn, SendEmail command, String ceId, Rendering rendering) {
-        return ledger.claim(conn, command, ceId).flatMap(claimed -> {
-            if (!claimed) {
+        boolean hasRecipient = command.to() != null && !command.to().isBlank();
+        Integer limit = limit(command);
+        return ledger.claim(conn, command, ceId, hasRecipient && rendering.error() == null, limit,
+                config.sendingLease()).flatMap(claim -> {
+            if (!claim.claimed()) {
                 metrics.skipped("duplicate");
                 return report(conn, command, null, Outcomes.SKIPPED, detail("reason", "duplicate"));
             }
-            return ledger.isDeleted(conn, command).flatMap(deleted -> {
-                if (deleted) {
-                    return skip(conn, command, "user_deleted");
-                }
-                if (command.to() == null || command.to().isBlank()) {
-                    return skip(conn, command, "no_recipient");
-                }
-                if (rendering.error() != null) {
-                    return fail(conn, command, "template_error", rendering.error(), 0, "claimed");
-                }
-                Integer limit = limit(command);
-                return ledger.countSend(conn, command, limit).flatMap(counted -> !counted
-                        ? skip(conn, command, command.sendOnce() && (limit == null || limit <= 1) ? "send_once" : "max_count")
-                        : ledger.startSending(conn, command.id(), config.sendingLease())
-                                .map(attempt -> new Decision(attempt, NONE)));
-            });
+            if (claim.deleted()) {
+                return skip(conn, command, "user_deleted", "sending");
+            }
+            if (!hasRecipient) {
+                return skip(conn, command, "no_recipient", "sending");
+            }
+            if (rendering.error() != null) {
+                return fail(conn, command, "template_error", rendering.error(), 0, "sending");
+            }
+            if (!claim.counted()) {
+                return skip(conn, command, command.sendOnce() && (limit == null || limit <= 1) ? "send_once" : "max_count",
+                        "sending");
+            }
+            return Uni.createFrom().item(new Decision(1, NONE));
         });
     }
 
@@ -222,8 +223,7 @@ public class DeliveryService {
 
     private Uni<Decision> skip(SqlConnection conn, SendEmail command, String reason, String... from) {
         metrics.skipped(reason);
-        String[] states = from.length == 0 ? new String[] {"claimed"} : from;
-        return ledger.finish(conn, command.id(), "skipped", reason, null, null, states)
+        return ledger.finish(conn, command.id(), "skipped", reason, null, null, from)
                 .flatMap(moved -> report(conn, command, DeliveryResult.SKIPPED, Outcomes.SKIPPED, detail("reason", reason)));
     }
 
