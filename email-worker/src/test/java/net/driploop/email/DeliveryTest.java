@@ -34,6 +34,7 @@ import static net.driploop.email.Fixtures.resultsFor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+/** Delivery over real Kafka, PostgreSQL and GreenMail: content, headers, duplicates, limits, deletions, crashes. */
 @QuarkusTest
 @WithTestResource(InfraTestResource.class)
 @WithTestResource(SmtpTestResource.class)

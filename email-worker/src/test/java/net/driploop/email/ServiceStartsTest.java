@@ -12,6 +12,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.startsWith;
 
+/** The service starts ready on PostgreSQL, Kafka and SMTP, with its metrics and the envelope. */
 @QuarkusTest
 @WithTestResource(InfraTestResource.class)
 @WithTestResource(SmtpTestResource.class)

@@ -25,6 +25,7 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
+/** What happens while the SMTP server is down: retries, the circuit breaker, readiness, deletions meanwhile. */
 @QuarkusTest
 @WithTestResource(InfraTestResource.class)
 @WithTestResource(SmtpTestResource.class)

@@ -24,6 +24,7 @@ import static net.driploop.email.Fixtures.resultsFor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+/** How SMTP replies are handled: 451 retried on schedule, 550 final, exhausted retries dead-lettered. */
 @QuarkusTest
 @TestProfile(FakeSmtpProfile.class)
 @WithTestResource(InfraTestResource.class)

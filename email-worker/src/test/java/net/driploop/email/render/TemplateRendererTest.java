@@ -7,6 +7,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/** Qute rendering of command templates: nested data, missing and null values, HTML escaping. */
 class TemplateRendererTest {
 
     final TemplateRenderer renderer = new TemplateRenderer();
