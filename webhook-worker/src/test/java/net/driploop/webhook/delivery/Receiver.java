@@ -23,6 +23,11 @@ final class Receiver implements AutoCloseable {
         static Reply of(int status) {
             return new Reply(status, Map.of());
         }
+
+        /** No answer at all: the request hangs until the caller gives up. */
+        static Reply hang() {
+            return new Reply(-1, Map.of());
+        }
     }
 
     /** One request as received. */
@@ -56,6 +61,9 @@ final class Receiver implements AutoCloseable {
             synchronized (this) {
                 reply = script == null || script.isEmpty() ? Reply.of(200)
                         : script.size() == 1 ? script.peekFirst() : script.pollFirst();
+            }
+            if (reply.status() < 0) {
+                return; // leave the exchange open: the worker's response timeout must end it
             }
             reply.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
             exchange.sendResponseHeaders(reply.status(), -1);

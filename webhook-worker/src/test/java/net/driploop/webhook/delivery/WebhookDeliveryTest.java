@@ -5,6 +5,10 @@ import io.quarkus.test.junit.QuarkusTest;
 import net.driploop.infra.InfraTestResource;
 import net.driploop.infra.TestInfra;
 import net.driploop.infra.TopicReader;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import net.driploop.model.EventTypes;
 import net.driploop.model.Ids;
 import net.driploop.model.Topics;
 import net.driploop.model.command.CallWebhook;
@@ -34,6 +38,9 @@ import static org.awaitility.Awaitility.await;
 class WebhookDeliveryTest {
 
     static final Duration DEADLINE = Duration.ofSeconds(30);
+
+    @Inject
+    Pool pool;
     static Receiver receiver;
     static TopicReader results;
     static TopicReader log;
@@ -192,6 +199,63 @@ class WebhookDeliveryTest {
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(statuses(command)).containsExactly("sent"));
         assertThat(receiver.received(path)).extracting(r -> r.header("webhook-id"))
                 .containsExactlyInAnyOrder(command.id(), marker.id());
+    }
+
+    @Test
+    void retriesATimedOutRequestWithTheSameWebhookId() {
+        String path = path();
+        receiver.script(path, Receiver.Reply.hang(), Receiver.Reply.of(204));
+        CallWebhook command = command(Ids.newId(Ids.APP), receiver.url(path), null, null, Map.of());
+        publish(command);
+
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(statuses(command)).containsExactly("retrying", "sent"));
+        assertThat(receiver.received(path)).extracting(r -> r.header("webhook-id")).containsExactly(command.id(), command.id());
+        Map<String, Object> timedOut = published(results, command.id()).get(0);
+        assertThat((Map<String, Object>) timedOut.get("detail")).containsKey("error").doesNotContainKey("httpStatus");
+    }
+
+    @Test
+    void aDeletedUserGetsNoWebhookNotEvenARetryAlreadyScheduled() {
+        String app = Ids.newId(Ids.APP);
+        String path = path();
+        receiver.script(path, Receiver.Reply.of(500));
+        CallWebhook queued = command(app, receiver.url(path), null, null, Map.of());
+        publish(queued);
+        await().atMost(DEADLINE).until(() -> receiver.received(path).size() >= 1);
+
+        Commands.send(Topics.EVENTS, Topics.userKey(app, "user_42"), Ids.newId(Ids.EVENT), EventTypes.USER_DELETED,
+                queued.correlationId(), "{\"appId\":\"" + app + "\",\"externalUserId\":\"user_42\",\"deleted\":true}");
+        await().atMost(DEADLINE).until(() -> pool.preparedQuery("SELECT 1 FROM webhook.deleted_users WHERE app_id = $1")
+                .execute(Tuple.of(app)).await().atMost(Duration.ofSeconds(5)).size() == 1);
+        CallWebhook later = command(app, receiver.url(path), null, null, Map.of());
+        publish(later);
+
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(statuses(later)).containsExactly("skipped"));
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(statuses(queued)).last().isEqualTo("skipped"));
+        // an attempt already under way when the deletion arrived may still land; none starts afterwards
+        int calls = receiver.received(path).size();
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                .until(() -> receiver.received(path).size() == calls);
+        assertThat(receiver.received(path)).extracting(r -> r.header("webhook-id")).containsOnly(queued.id());
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(logTypes(later)).containsExactly("webhook.skipped"));
+    }
+
+    @Test
+    void aDeliveryWhoseAttemptWasLostWithAStoppedReplicaIsSentByTheSweep() throws Exception {
+        // as a replica that stored the command, then died mid-attempt, leaves it: pending, its lease run out
+        String path = path();
+        CallWebhook command = command(Ids.newId(Ids.APP), receiver.url(path), null, null, Map.of());
+        pool.preparedQuery("INSERT INTO webhook.deliveries (id, app_id, external_user_id, correlation_id, command, status, "
+                        + "attempts, due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'pending', 1, "
+                        + "now() - interval '1 second', now(), now())")
+                .execute(Tuple.from(List.of(command.id(), command.appId(), command.externalUserId(), command.correlationId(),
+                        Commands.JSON.writeValueAsString(command))))
+                .await().atMost(Duration.ofSeconds(5));
+
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(statuses(command)).containsExactly("sent"));
+        assertThat(receiver.received(path)).singleElement()
+                .satisfies(r -> assertThat(r.header("webhook-id")).isEqualTo(command.id()));
+        assertThat((Map<String, Object>) published(results, command.id()).get(0).get("detail")).containsEntry("attempt", 2);
     }
 
     static String path() {
