@@ -30,6 +30,9 @@ import java.util.concurrent.TimeoutException;
 public class WebhookSender {
 
     static final String USER_AGENT = "Driploop-Webhooks/1";
+    /** Headers the worker sets itself: a step's headers never replace them. */
+    static final java.util.Set<String> RESERVED = java.util.Set.of("host", "content-length", "transfer-encoding",
+            "connection", "webhook-id", "webhook-timestamp", "webhook-signature");
 
     private final HttpClient client;
     private final TargetGuard guard;
@@ -78,7 +81,12 @@ public class WebhookSender {
                 .setFollowRedirects(false)
                 .setConnectTimeout(connectTimeout.toMillis())
                 .setIdleTimeout(responseTimeout.toMillis());
-        request.headers().forEach(options::putHeader);
+        request.headers().forEach((name, value) -> {
+            // flow-engine refuses these in a definition; a command that carries them anyway does not choose them
+            if (!RESERVED.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                options.putHeader(name, value);
+            }
+        });
         options.putHeader("content-type", "application/json");
         options.putHeader("user-agent", USER_AGENT);
         signatureHeaders.forEach(options::putHeader);

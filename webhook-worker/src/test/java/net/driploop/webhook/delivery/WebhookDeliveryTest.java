@@ -97,6 +97,9 @@ class WebhookDeliveryTest {
         // the secret never travels on Kafka
         assertThat(results.poll(m -> m.value().contains(secret.substring(6)))).isEmpty();
         assertThat(log.poll(m -> m.value().contains(secret.substring(6)))).isEmpty();
+        // latency is measured by HTTP status
+        assertThat(given().get("/q/metrics").then().statusCode(200).extract().asString())
+                .contains("driploop_webhook_latency_seconds_count{status=\"200\"");
     }
 
     @Test
@@ -256,6 +259,25 @@ class WebhookDeliveryTest {
         assertThat(receiver.received(path)).singleElement()
                 .satisfies(r -> assertThat(r.header("webhook-id")).isEqualTo(command.id()));
         assertThat((Map<String, Object>) published(results, command.id()).get(0).get("detail")).containsEntry("attempt", 2);
+    }
+
+    @Test
+    void afterARotationSendsBothSignaturesAndEachSecretVerifiesOne() throws Exception {
+        String app = Ids.newId(Ids.APP);
+        String old = secret(app);
+        String fresh = given().header("Authorization", "Bearer test-admin-token")
+                .post("/admin/v1/apps/" + app + "/webhook-secret/rotate").then().statusCode(200)
+                .extract().path("data.secret");
+        String path = path();
+        CallWebhook command = command(app, receiver.url(path), null, null, Map.of());
+        publish(command);
+
+        await().atMost(DEADLINE).until(() -> receiver.received(path).size() == 1);
+        Receiver.Received request = receiver.received(path).get(0);
+        assertThat(request.header("webhook-signature").split(" ")).hasSize(2).allMatch(sig -> sig.startsWith("v1,"));
+        assertThat(verify(fresh, request)).isTrue();
+        assertThat(verify(old, request)).isTrue();
+        assertThat(verify(WebhookSignerTestSecrets.unrelated(), request)).isFalse();
     }
 
     static String path() {
