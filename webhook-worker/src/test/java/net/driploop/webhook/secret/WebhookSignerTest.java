@@ -32,6 +32,15 @@ class WebhookSignerTest {
     }
 
     @Test
+    void reproducesThePublishedStandardWebhooksTestVector() {
+        // the vector of the Standard Webhooks / Svix reference libraries' own tests
+        byte[] body = "{\"test\": 2432232314}".getBytes(StandardCharsets.UTF_8);
+        assertThat(WebhookSigner.signature(List.of("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+                "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330L, body))
+                .isEqualTo("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    }
+
+    @Test
     void duringRotationSignsWithEverySecretSpaceSeparatedNewestFirst() throws Exception {
         String fresh = WebhookSigner.newSecret();
         String old = WebhookSigner.newSecret();
