@@ -1,6 +1,10 @@
 package net.driploop.webhook.delivery;
 
 import io.quarkus.qute.Engine;
+import io.quarkus.qute.Expression;
+import io.quarkus.qute.ResultMapper;
+import io.quarkus.qute.Results;
+import io.quarkus.qute.TemplateNode;
 import io.quarkus.qute.TemplateException;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.driploop.kit.http.JsonCodec;
@@ -21,7 +25,19 @@ import java.util.Map;
 @ApplicationScoped
 public class RequestRenderer {
 
-    private final Engine engine = Engine.builder().addDefaults().strictRendering(false).build();
+    /** A name the data does not hold renders empty rather than failing the delivery. */
+    private final Engine engine = Engine.builder().addDefaults().strictRendering(false)
+            .addResultMapper(new ResultMapper() {
+                @Override
+                public boolean appliesTo(TemplateNode.Origin origin, Object result) {
+                    return Results.isNotFound(result);
+                }
+
+                @Override
+                public String map(Object result, Expression expression) {
+                    return "";
+                }
+            }).build();
     private final JsonCodec json;
 
     public RequestRenderer(JsonCodec json) {
@@ -35,7 +51,14 @@ public class RequestRenderer {
                 : command.method().toUpperCase(Locale.ROOT);
         Map<String, String> headers = new LinkedHashMap<>();
         if (command.headers() != null) {
-            command.headers().forEach((name, value) -> headers.put(name, render(value, data)));
+            command.headers().forEach((name, value) -> {
+                String rendered = render(value, data);
+                // data from users must not be able to add headers or split the request
+                if (rendered != null && (rendered.indexOf('\r') >= 0 || rendered.indexOf('\n') >= 0)) {
+                    throw new IllegalArgumentException("header " + name + " renders to a value with a line break");
+                }
+                headers.put(name, rendered);
+            });
         }
         byte[] body = method.equals("GET") ? new byte[0]
                 : json.write(command.body() == null ? standardPayload(command, data) : renderLeaves(command.body(), data))

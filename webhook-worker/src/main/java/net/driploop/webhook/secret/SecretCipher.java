@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Optional;
 
 /**
  * Encrypts signing secrets at rest with AES-256-GCM under {@code DRIPLOOP_WEBHOOK_SECRET_KEY}: a random 96-bit
@@ -30,9 +31,14 @@ public class SecretCipher {
 
     @Inject
     public SecretCipher(WebhookConfig config) {
-        this(config.secretKey().filter(k -> !k.isBlank()).orElseThrow(() -> new IllegalStateException(
+        this(requireKey(config.secretKey()));
+    }
+
+    /** The configured key; without one the service must not start (dev and test profiles carry a default). */
+    static String requireKey(Optional<String> key) {
+        return key.filter(k -> !k.isBlank()).orElseThrow(() -> new IllegalStateException(
                 "DRIPLOOP_WEBHOOK_SECRET_KEY is not set: it must be the base64 of 32 random bytes "
-                        + "(e.g. `openssl rand -base64 32`); signing secrets are encrypted with it")));
+                        + "(e.g. `openssl rand -base64 32`); signing secrets are encrypted with it"));
     }
 
     SecretCipher(String base64Key) {

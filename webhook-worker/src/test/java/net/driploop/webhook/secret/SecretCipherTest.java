@@ -35,6 +35,14 @@ class SecretCipherTest {
     }
 
     @Test
+    void refusesToStartWithoutAKey() {
+        assertThatThrownBy(() -> SecretCipher.requireKey(java.util.Optional.empty()))
+                .hasMessageContaining("DRIPLOOP_WEBHOOK_SECRET_KEY is not set");
+        assertThatThrownBy(() -> SecretCipher.requireKey(java.util.Optional.of("  ")))
+                .hasMessageContaining("DRIPLOOP_WEBHOOK_SECRET_KEY is not set");
+    }
+
+    @Test
     void refusesToStartWithAKeyThatIsNot32Bytes() {
         assertThatThrownBy(() -> new SecretCipher(Base64.getEncoder().encodeToString(new byte[16])))
                 .hasMessageContaining("32 bytes");
