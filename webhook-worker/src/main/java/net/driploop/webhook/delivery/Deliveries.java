@@ -45,16 +45,19 @@ public class Deliveries {
     public static final String FAILED = "failed";
     public static final String SKIPPED = "skipped";
 
-    /** Stores a command once; a deleted user's is stored as skipped. Returns the new row's status, none for a duplicate. */
+    /** Stores commands once (new rows only); a deleted user's are stored as skipped. Returns each new row's status. */
     private static final String ACCEPT = """
             INSERT INTO webhook.deliveries (id, app_id, external_user_id, correlation_id, command, status, due_at,
                                             created_at, updated_at)
-            SELECT $1, $2, $3, $4, $5, CASE WHEN d.app_id IS NULL THEN 'pending' ELSE 'skipped' END,
-                   CASE WHEN d.app_id IS NULL THEN $6::timestamptz END, now(), now()
-            FROM (SELECT 1) one
-            LEFT JOIN webhook.deleted_users d ON d.app_id = $2 AND d.external_user_id = $3
+            SELECT r.id, r.app_id, r.external_user_id, r.correlation_id, r.command,
+                   CASE WHEN d.app_id IS NULL THEN 'pending' ELSE 'skipped' END,
+                   CASE WHEN d.app_id IS NULL THEN r.due_at END, now(), now()
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+                 WITH ORDINALITY AS r(id, app_id, external_user_id, correlation_id, command, due_at, ord)
+            LEFT JOIN webhook.deleted_users d ON d.app_id = r.app_id AND d.external_user_id = r.external_user_id
+            ORDER BY r.ord
             ON CONFLICT (id) DO NOTHING
-            RETURNING status""";
+            RETURNING id, status""";
     private static final String IS_DELETED = "SELECT 1 FROM webhook.deleted_users WHERE app_id = $1 AND external_user_id = $2";
     /** Only the attempt that saw {@code attempts} may record the next one: a duplicate attempt records nothing. */
     private static final String FINISH = """
@@ -97,36 +100,64 @@ public class Deliveries {
         this.lease = config.connectTimeout().plus(config.responseTimeout()).plusSeconds(10);
     }
 
+    /** A command as read from Kafka: parsed, and its JSON as received (stored as-is). */
+    public record Received(CallWebhook command, String json) {
+    }
+
     /**
-     * Stores a command received from Kafka and, once committed, starts its first attempt unless this replica
-     * is at its in-flight limit (then the sweep starts it). A command seen before changes nothing.
+     * Stores a batch of commands from Kafka with one statement and, once committed, starts their first attempts
+     * while this replica has in-flight room (the others are due at once, for the sweep). Commands seen before
+     * change nothing; a deleted user's are stored as skipped, with their results, in the same transaction.
      */
-    public Uni<Void> accept(CallWebhook command, String commandJson) {
-        boolean attemptNow = metrics.inFlight() < config.maxInFlight();
-        OffsetDateTime due = now().plus(attemptNow ? lease : Duration.ZERO);
+    public Uni<Void> accept(List<Received> batch) {
+        // sorted by id, so that two replicas inserting the same ids (after a rebalance) lock rows in the same order
+        Map<String, Received> byId = new java.util.TreeMap<>();
+        batch.forEach(received -> byId.putIfAbsent(received.command().id(), received));
+        List<Received> commands = new ArrayList<>(byId.values());
+        int room = Math.max(0, config.maxInFlight() - metrics.inFlight());
+        int n = commands.size();
+        String[][] columns = new String[5][n];
+        OffsetDateTime[] due = new OffsetDateTime[n];
+        OffsetDateTime now = now();
+        java.util.Set<String> attemptNow = new java.util.HashSet<>();
+        for (int i = 0; i < n; i++) {
+            CallWebhook command = commands.get(i).command();
+            columns[0][i] = command.id();
+            columns[1][i] = command.appId();
+            columns[2][i] = command.externalUserId();
+            columns[3][i] = command.correlationId();
+            columns[4][i] = commands.get(i).json();
+            boolean startNow = i < room;
+            due[i] = startNow ? now.plus(lease) : now;
+            if (startNow) {
+                attemptNow.add(command.id());
+            }
+        }
         Uni<Accepted> work = pool.withTransaction(conn -> conn.preparedQuery(ACCEPT)
-                .execute(Tuple.of(command.id(), command.appId(), command.externalUserId(), command.correlationId(),
-                        commandJson, due))
+                .execute(Tuple.from(List.<Object>of(columns[0], columns[1], columns[2], columns[3], columns[4], due)))
                 .flatMap(rows -> {
-                    if (rows.size() == 0) {
-                        return Uni.createFrom().item(new Accepted(null, List.of()));
-                    }
-                    String status = rows.iterator().next().getString("status");
-                    if (SKIPPED.equals(status)) {
-                        return outbox.insert(conn, skippedRecords(command)).map(stored -> new Accepted(status, stored));
-                    }
-                    return Uni.createFrom().item(new Accepted(status, List.of()));
+                    Map<String, String> status = new java.util.HashMap<>();
+                    rows.forEach(row -> status.put(row.getString("id"), row.getString("status")));
+                    List<OutboxRecord> skipped = new ArrayList<>();
+                    commands.stream().filter(r -> SKIPPED.equals(status.get(r.command().id())))
+                            .forEach(r -> skipped.addAll(skippedRecords(r.command())));
+                    Uni<List<StoredRecord>> stored = skipped.isEmpty() ? Uni.createFrom().item(List.of())
+                            : outbox.insert(conn, skipped);
+                    return stored.map(records -> new Accepted(status, records));
                 }));
         return relay.publishAfter(work, Accepted::records).invoke(accepted -> {
-            if (SKIPPED.equals(accepted.status())) {
-                metrics.skipped();
-            } else if (PENDING.equals(accepted.status()) && attemptNow) {
-                dispatch(new ClaimedDelivery(command.id(), commandJson, 0));
+            for (Received received : commands) {
+                String status = accepted.status().get(received.command().id());
+                if (SKIPPED.equals(status)) {
+                    metrics.skipped();
+                } else if (PENDING.equals(status) && attemptNow.contains(received.command().id())) {
+                    dispatch(new ClaimedDelivery(received.command().id(), received.json(), 0));
+                }
             }
         }).replaceWithVoid();
     }
 
-    private record Accepted(String status, List<StoredRecord> records) {
+    private record Accepted(Map<String, String> status, List<StoredRecord> records) {
     }
 
     /** Claims due deliveries (up to the free in-flight room) and starts their attempts; returns how many. */

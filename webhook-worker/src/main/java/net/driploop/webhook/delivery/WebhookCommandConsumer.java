@@ -7,13 +7,16 @@ import jakarta.enterprise.context.ApplicationScoped;
 import net.driploop.kit.http.Unavailable;
 import net.driploop.model.command.CallWebhook;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Takes CallWebhook commands from {@code driploop.webhook-commands.v1} into the delivery ledger. The record is
- * acknowledged once stored: the HTTP call runs beside the partition, so a slow receiver never holds it.
+ * Takes CallWebhook commands from {@code driploop.webhook-commands.v1} into the delivery ledger, a batch per
+ * statement. Records are acknowledged once stored: the HTTP call runs beside the partition, so a slow receiver never holds it.
  */
 @ApplicationScoped
 public class WebhookCommandConsumer {
@@ -26,15 +29,26 @@ public class WebhookCommandConsumer {
         this.mapper = mapper;
     }
 
+    /**
+     * Stores one polled batch with one statement. Unreadable records are logged (with their coordinates, for
+     * {@code kcat}) and skipped; while PostgreSQL is unreachable the batch is retried with backoff and the
+     * partitions wait, since a command has nowhere else to go.
+     */
     @Incoming("webhook-commands")
-    public Uni<Void> consume(ConsumerRecord<String, String> record) {
-        CallWebhook command = read(record);
-        if (command == null) {
+    public Uni<Void> consume(ConsumerRecords<String, String> records) {
+        List<Deliveries.Received> batch = new ArrayList<>(records.count());
+        for (ConsumerRecord<String, String> record : records) {
+            CallWebhook command = read(record);
+            if (command != null) {
+                batch.add(new Deliveries.Received(command, record.value()));
+            }
+        }
+        if (batch.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return Uni.createFrom().deferred(() -> deliveries.accept(command, record.value()))
+        return Uni.createFrom().deferred(() -> deliveries.accept(batch))
                 .onFailure(Unavailable::isUnavailable).invoke(failure -> Log.warnf(
-                        "cannot store webhook command %s, retrying: %s", command.id(), failure.getMessage()))
+                        "cannot store %d webhook commands, retrying: %s", batch.size(), failure.getMessage()))
                 .onFailure(Unavailable::isUnavailable).retry()
                 .withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).indefinitely();
     }

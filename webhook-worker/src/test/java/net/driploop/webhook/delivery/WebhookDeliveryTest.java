@@ -280,6 +280,26 @@ class WebhookDeliveryTest {
         assertThat(verify(WebhookSignerTestSecrets.unrelated(), request)).isFalse();
     }
 
+    @Test
+    void aBurstOfCommandsWithDuplicatesIsDeliveredOnceEach() {
+        String app = Ids.newId(Ids.APP);
+        String path = path();
+        List<CallWebhook> commands = java.util.stream.IntStream.range(0, 60)
+                .mapToObj(i -> command(app, receiver.url(path), null, Map.of("n", i), Map.of())).toList();
+        for (CallWebhook command : commands) {
+            publish(command);
+            if (command.hashCode() % 3 == 0) {
+                publish(command);
+            }
+        }
+
+        await().atMost(DEADLINE).until(() -> receiver.received(path).size() >= commands.size());
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+                .until(() -> receiver.received(path).size() == commands.size());
+        assertThat(receiver.received(path)).extracting(r -> r.header("webhook-id"))
+                .containsExactlyInAnyOrderElementsOf(commands.stream().map(CallWebhook::id).toList());
+    }
+
     static String path() {
         return "/hooks/" + UUID.randomUUID();
     }
