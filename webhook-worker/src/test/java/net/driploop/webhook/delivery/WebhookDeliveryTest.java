@@ -300,6 +300,28 @@ class WebhookDeliveryTest {
                 .containsExactlyInAnyOrderElementsOf(commands.stream().map(CallWebhook::id).toList());
     }
 
+    @Test
+    void aDeactivatedUserWhoRegistersAgainGetsWebhooksAgain() {
+        String app = Ids.newId(Ids.APP);
+        String key = Topics.userKey(app, "user_42");
+        String user = "{\"appId\":\"" + app + "\",\"externalUserId\":\"user_42\"}";
+        Commands.send(Topics.EVENTS, key, Ids.newId(Ids.EVENT), EventTypes.USER_DELETED, Ids.newCorrelationId(), user);
+        await().atMost(DEADLINE).until(() -> deletedRows(app) == 1);
+        Commands.send(Topics.EVENTS, key, Ids.newId(Ids.EVENT), EventTypes.USER_REGISTERED, Ids.newCorrelationId(), user);
+        await().atMost(DEADLINE).until(() -> deletedRows(app) == 0);
+
+        String path = path();
+        CallWebhook command = command(app, receiver.url(path), null, null, Map.of());
+        publish(command);
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(statuses(command)).containsExactly("sent"));
+        assertThat(receiver.received(path)).hasSize(1);
+    }
+
+    int deletedRows(String app) {
+        return pool.preparedQuery("SELECT 1 FROM webhook.deleted_users WHERE app_id = $1").execute(Tuple.of(app))
+                .await().atMost(Duration.ofSeconds(5)).size();
+    }
+
     static String path() {
         return "/hooks/" + UUID.randomUUID();
     }
