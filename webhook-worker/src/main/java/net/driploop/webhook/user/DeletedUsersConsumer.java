@@ -1,0 +1,68 @@
+package net.driploop.webhook.user;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.kit.http.Unavailable;
+import net.driploop.model.CloudEventHeaders;
+import net.driploop.model.EventTypes;
+import net.driploop.model.event.UserDeleted;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+
+/**
+ * Keeps {@code webhook.deleted_users} from {@code driploop.events.v1}: after user.deleted a user gets no more
+ * webhooks, queued ones included (each attempt checks); user.registered (a re-activation) lifts it. Both are
+ * idempotent, so a redelivered event changes nothing.
+ */
+@ApplicationScoped
+public class DeletedUsersConsumer {
+
+    private static final String DELETE = "INSERT INTO webhook.deleted_users (app_id, external_user_id, deleted_at) "
+            + "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+    private static final String RESTORE = "DELETE FROM webhook.deleted_users WHERE app_id = $1 AND external_user_id = $2";
+
+    private final Pool pool;
+    private final ObjectMapper mapper;
+
+    public DeletedUsersConsumer(Pool pool, ObjectMapper mapper) {
+        this.pool = pool;
+        this.mapper = mapper;
+    }
+
+    @Incoming("user-events")
+    public Uni<Void> consume(ConsumerRecord<String, String> record) {
+        Header type = record.headers().lastHeader(CloudEventHeaders.TYPE);
+        String ceType = type == null ? null : new String(type.value(), StandardCharsets.UTF_8);
+        if (!EventTypes.USER_DELETED.equals(ceType) && !EventTypes.USER_REGISTERED.equals(ceType)) {
+            return Uni.createFrom().voidItem();
+        }
+        UserDeleted user;
+        try {
+            // every user event carries appId and externalUserId at the top level
+            user = mapper.readValue(record.value(), UserDeleted.class);
+        } catch (Exception e) {
+            Log.warnf("skipped an unreadable %s event %s-%d@%d", ceType, record.topic(), record.partition(), record.offset());
+            return Uni.createFrom().voidItem();
+        }
+        if (user.appId() == null || user.externalUserId() == null) {
+            return Uni.createFrom().voidItem();
+        }
+        Uni<Void> work = EventTypes.USER_DELETED.equals(ceType)
+                ? pool.preparedQuery(DELETE).execute(Tuple.of(user.appId(), user.externalUserId(),
+                        OffsetDateTime.now(ZoneOffset.UTC))).replaceWithVoid()
+                : pool.preparedQuery(RESTORE).execute(Tuple.of(user.appId(), user.externalUserId())).replaceWithVoid();
+        return Uni.createFrom().deferred(() -> work)
+                .onFailure(Unavailable::isUnavailable).retry()
+                .withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).indefinitely();
+    }
+}

@@ -1,0 +1,96 @@
+package net.driploop.webhook.delivery;
+
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+
+/** A real HTTP receiver on 127.0.0.1 for tests: answers each path from a script and records what it received. */
+final class Receiver implements AutoCloseable {
+
+    /** One answer: a status and optional headers. */
+    record Reply(int status, Map<String, String> headers) {
+        static Reply of(int status) {
+            return new Reply(status, Map.of());
+        }
+
+        /** No answer at all: the request hangs until the caller gives up. */
+        static Reply hang() {
+            return new Reply(-1, Map.of());
+        }
+    }
+
+    /** One request as received. */
+    record Received(String method, String path, Map<String, String> headers, String body, long atMillis) {
+        String header(String name) {
+            return headers.get(name.toLowerCase());
+        }
+    }
+
+    private final HttpServer server;
+    private final Map<String, Deque<Reply>> scripts = new ConcurrentHashMap<>();
+    private final List<Received> received = new CopyOnWriteArrayList<>();
+
+    Receiver() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        server.setExecutor(Executors.newFixedThreadPool(4));
+        server.createContext("/", exchange -> {
+            String body;
+            try (InputStream in = exchange.getRequestBody()) {
+                body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            Map<String, String> headers = new ConcurrentHashMap<>();
+            exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(), String.join(",", values)));
+            String path = exchange.getRequestURI().getRawPath();
+            if (exchange.getRequestURI().getRawQuery() != null) {
+                path += "?" + exchange.getRequestURI().getRawQuery();
+            }
+            received.add(new Received(exchange.getRequestMethod(), path, headers, body, System.currentTimeMillis()));
+            Deque<Reply> script = scripts.get(exchange.getRequestURI().getRawPath());
+            Reply reply;
+            synchronized (this) {
+                reply = script == null || script.isEmpty() ? Reply.of(200)
+                        : script.size() == 1 ? script.peekFirst() : script.pollFirst();
+            }
+            if (reply.status() < 0) {
+                return; // leave the exchange open: the worker's response timeout must end it
+            }
+            reply.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
+            exchange.sendResponseHeaders(reply.status(), -1);
+            exchange.close();
+        });
+        server.start();
+    }
+
+    /** Answers {@code path} with these replies in turn, the last one from then on. */
+    void script(String path, Reply... replies) {
+        scripts.put(path, new ArrayDeque<>(List.of(replies)));
+    }
+
+    String url(String path) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    }
+
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    List<Received> received(String path) {
+        return received.stream().filter(r -> r.path().equals(path) || r.path().startsWith(path + "?")).toList();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
