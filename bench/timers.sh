@@ -7,7 +7,8 @@
 #   steps/s      burst timers fired / (last execution ended - first due_at)
 #   lateness     executions.ended_at - the timer's due_at (the flow ends right after the wait, so ended_at is the
 #                time the sweep transaction advanced the execution), p50/p99 with percentile_cont
-#   heap MB      sum of jvm_memory_used_bytes{area="heap"} from flow-engine's /q/metrics, before/after the burst
+#   heap MB      sum of jvm_memory_used_bytes{area="heap"} from flow-engine's /q/metrics right after a full GC
+#                (jcmd GC.run), before the burst and after it was swept
 #   claim ms     the sweep's claim statement: EXPLAIN ANALYZE with nothing due (in a rolled-back transaction), and
 #                pg_stat_statements' mean during the burst
 # Prints a table; raw output goes to bench/results/timers-<timestamp>/. Stops everything at the end.
@@ -20,7 +21,7 @@
 #   DRIPLOOP_RUN_SERVICES="ingest-api flow-engine" (run.sh creates its demo app through ingest-api, so it is
 #                                  started too; it stays idle)
 #   BENCH_KEEP_DATA=1 keeps the stack's data directory under the results directory
-# Needs curl and psql.
+# Needs curl and psql; jcmd (from the JDK) for the heap after a full GC.
 set -euo pipefail
 
 BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -130,7 +131,13 @@ COMMIT;
 SQL
 }
 
+ENGINE_PID=""
+# The heap used after a full GC (jcmd GC.run on flow-engine), so that before/after compare live data, not garbage.
 heap_mb() {
+  if [ -n "$ENGINE_PID" ] && command -v jcmd >/dev/null; then
+    jcmd "$ENGINE_PID" GC.run >/dev/null 2>&1 || true
+    sleep 1
+  fi
   curl -s -m 5 "$ENGINE/q/metrics" \
     | awk '/^jvm_memory_used_bytes\{/ && /area="heap"/ { s += $NF } END { if (s) printf "%.0f", s / 1048576; else print "?" }'
 }
@@ -147,6 +154,26 @@ claim_idle_ms() {
   echo "$best"
 }
 
+CLK_TCK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+ticks_of() { # CPU ticks used so far by pids
+  local pid total=0 stat
+  for pid in "$@"; do
+    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
+    stat="${stat##*) }"
+    # shellcheck disable=SC2086
+    set -- $stat
+    total=$((total + ${12} + ${13} + ${14} + ${15}))
+  done
+  echo "$total"
+}
+pg_pids() {
+  local master
+  master="$(head -n 1 "$DL_DATA_DIR/postgres/postmaster.pid" 2>/dev/null)" || return 0
+  echo "$master"
+  ps -o pid= --ppid "$master" 2>/dev/null || true
+}
+ENGINE_PID="$(ps -eo pid=,ppid=,args= | awk -v p="$RUN_PID" '$2 == p && index($0, "flow-engine/target/quarkus-app") { print $1; exit }')"
+[ -n "$ENGINE_PID" ] || echo "warning: flow-engine's pid not found (no GC before heap readings, no CPU split)" >&2
 machine_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
 
 # Warm-up (not reported): a small burst through the same path, so that the JIT has compiled the sweep.
@@ -154,7 +181,7 @@ if [ "$WARMUP" -gt 0 ]; then
   echo "warm-up: $WARMUP timers due over 2 s (not reported)..."
   seed "exe_w_" 1 "$WARMUP" "now() + interval '1 second' + g * interval '2 seconds' / $WARMUP"
   wait_deadline=$((SECONDS + DEADLINE))
-  until [ "$(sql -c "SELECT count(*) FROM flow.executions WHERE id LIKE 'exe_w_%' AND status = 'waiting'")" = 0 ]; do
+  until [ "$(sql -c "SELECT count(*) FROM flow.timers WHERE due_at <= now() + interval '1 day'")" = 0 ]; do
     [ "$SECONDS" -lt "$wait_deadline" ] || { echo "  warm-up timed out"; break; }
     sleep 1
   done
@@ -186,6 +213,9 @@ for pending in $PENDING_LIST; do
   sql -c "SELECT pg_stat_statements_reset()" >/dev/null
   curl -s -m 5 "$ENGINE/q/metrics" >"$OUT/s$scenario-metrics-before.txt" || true
   read -r busy0 total0 < <(machine_busy)
+  pgp="$(pg_pids | tr '\n' ' ')"
+  # shellcheck disable=SC2086
+  e0=$(ticks_of $ENGINE_PID) p0=$(ticks_of $pgp) w0=$(date +%s%N)
   echo "  seeding the burst's $DUE executions (their timers follow)..."
   # The burst: executions and steps first, then the timers in one short transaction, due from now()+2s over SPREAD s.
   prefix="exe_d${scenario}_"
@@ -213,14 +243,20 @@ COMMIT;
 SQL
   committed_lead="$(sql -c "SELECT round(extract(epoch FROM min(due_at) - clock_timestamp()) * 1000) FROM public.bench_due WHERE scenario = $scenario")"
   echo "    committed ${committed_lead} ms before the first due time"
+  burst_end="$(sql -c "SELECT max(due_at) FROM public.bench_due WHERE scenario = $scenario")"
   wait_deadline=$((SECONDS + SPREAD + DEADLINE))
   while :; do
-    left="$(sql -c "SELECT count(*) FROM flow.executions WHERE id LIKE '$prefix%' AND status = 'waiting'")"
+    # the burst's timers not yet claimed (the pending ones are due in 30 days); a claim commits with its executions
+    left="$(sql -c "SELECT count(*) FROM flow.timers WHERE due_at <= '$burst_end'")"
     [ "$left" = 0 ] && break
     if [ "$SECONDS" -ge "$wait_deadline" ]; then echo "    timeout: $left still waiting"; break; fi
     sleep 1
   done
   read -r busy1 total1 < <(machine_busy)
+  # shellcheck disable=SC2086
+  e1=$(ticks_of $ENGINE_PID) p1=$(ticks_of $pgp) w1=$(date +%s%N)
+  split="$(awk -v e=$((e1 - e0)) -v p=$((p1 - p0)) -v hz="$CLK_TCK" -v ns=$((w1 - w0)) \
+    'BEGIN { f = 100 * 1e9 / (hz * ns); printf "flow-engine %.0f%% + postgres %.0f%% of one core", e * f, p * f }')"
   heap_after="$(heap_mb)"
   curl -s -m 5 "$ENGINE/q/metrics" >"$OUT/s$scenario-metrics-after.txt" || true
   cpu="$(awk -v b=$((busy1 - busy0)) -v t=$((total1 - total0)) 'BEGIN { printf "%.0f", t ? 100 * b / t : 0 }')"
@@ -244,7 +280,8 @@ SQL
                  FROM public.bench_due b JOIN flow.executions e ON e.id = b.execution_id
                  WHERE b.scenario = $scenario AND e.status = 'completed' GROUP BY 1 ORDER BY 1" \
     >"$OUT/s$scenario-lateness-histogram.txt"
-  echo "    fired $fired, $rate steps/s, lateness p50 ${p50} ms p99 ${p99} ms (max ${max_late}), heap $heap_before -> $heap_after MB, claim idle ${idle_ms}/${idle_after} ms, during burst ${claim:-?} (calls mean), machine CPU ${cpu}%"
+  echo "    fired $fired, $rate steps/s, lateness p50 ${p50} ms p99 ${p99} ms (max ${max_late}), heap $heap_before -> $heap_after MB, claim idle ${idle_ms}/${idle_after} ms, during burst ${claim:-?} (calls mean), machine CPU ${cpu}% ($split)"
+  echo "scenario $scenario (pending $pending_now): $split, machine busy ${cpu}%" >>"$OUT/cpu.txt"
   ROWS+=("$(printf '%9s %7s %7s %8s %8s %8s %7s %7s %10s %12s %5s' "$pending_now" "$DUE" "$fired" "$rate" "$p50" "$p99" \
     "$heap_before" "$heap_after" "$idle_ms" "${claim#* }" "$cpu")")
 done
@@ -257,11 +294,13 @@ say "$(printf '%9s %7s %7s %8s %8s %8s %7s %7s %10s %12s %5s' pending due fired 
 for r in "${ROWS[@]}"; do say "$r"; done
 say ""
 say "pending: timer rows not yet due when the burst started; steps/s: fired / (last ended_at - first due_at);"
-say "p50/p99: executions.ended_at - due_at; heap0/heap1: MB of JVM heap used before the burst / after it was swept;"
+say "p50/p99: executions.ended_at - due_at; heap0/heap1: MB of JVM heap used after a full GC (jcmd GC.run), before the burst / after it was swept;"
 say "claim0: EXPLAIN ANALYZE of the claim with nothing due (best of 5); claim~: pg_stat_statements mean of the claim"
 say "during the burst; cpu%: the machine's busy CPU during the burst (all processes)."
 say "Targets: >= 5000 steps/s, p99 <= 1000 ms, the same claim cost and heap at 1M pending as at 10k."
 say ""
+say "CPU during each burst (100% = one core):"
+tee -a "$OUT/summary.txt" <"$OUT/cpu.txt"
 say "Busiest statements in the last burst (calls | total ms | mean ms | % | query):"
 head -n 8 "$OUT/s$scenario-pg-statements.txt" | cut -c1-200 | tee -a "$OUT/summary.txt"
 say "raw output: $OUT"
