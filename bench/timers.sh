@@ -147,8 +147,8 @@ heap_mb() {
 CLAIM_SQL="DELETE FROM flow.timers WHERE id IN (SELECT id FROM flow.timers WHERE due_at <= now() ORDER BY due_at, id LIMIT 500 FOR UPDATE SKIP LOCKED) RETURNING id, execution_id, step_id, kind, due_at"
 # The claim with nothing due, rolled back: best of 5 execution times (ms); the plan goes to a file.
 claim_idle_ms() {
-  local i best="" t
-  for i in 1 2 3 4 5; do
+  local best="" t
+  for _ in 1 2 3 4 5; do
     t="$(printf 'BEGIN;\nEXPLAIN (ANALYZE, BUFFERS) %s;\nROLLBACK;\n' "$CLAIM_SQL" | sql | tee "$OUT/$1.claim-plan.txt" \
       | sed -n 's/^Execution Time: \([0-9.]*\) ms$/\1/p')"
     if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then best="$t"; fi
