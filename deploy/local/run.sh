@@ -9,6 +9,7 @@
 #                                        _PASSWORD); no embedded PostgreSQL then
 #   QUARKUS_MAILER_HOST / _PORT          external SMTP server (no local catcher then)
 #   DRIPLOOP_ADMIN_TOKEN                 admin token (generated when unset)
+#   DRIPLOOP_WEBHOOK_SECRET_KEY          key encrypting webhook signing secrets (generated once into the data dir)
 #   DRIPLOOP_RATE_LIMIT_PER_MINUTE       per-key rate limit (service default 120)
 #   DRIPLOOP_LOCAL_DATA_DIR              data and logs (default deploy/local/.data; kept across runs)
 #   DRIPLOOP_LOCAL_KAFKA_PORT / _PG_PORT / _SMTP_PORT   ports of the embedded servers (9092 / 5432 / 2525)
@@ -78,6 +79,17 @@ if [ -z "${QUARKUS_MAILER_HOST:-}" ]; then
 fi
 export QUARKUS_MAILER_FROM="${QUARKUS_MAILER_FROM:-Driploop <noreply@driploop.local>}"
 export DRIPLOOP_ADMIN_TOKEN="${DRIPLOOP_ADMIN_TOKEN:-$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')}"
+# The key that encrypts webhook signing secrets at rest: generated once and kept with the local data, so that
+# secrets stay readable across runs.
+if [ -z "${DRIPLOOP_WEBHOOK_SECRET_KEY:-}" ]; then
+  key_file="$DL_DATA_DIR/webhook-secret.key"
+  if [ ! -s "$key_file" ]; then
+    mkdir -p "$DL_DATA_DIR"
+    (umask 077; head -c 32 /dev/urandom | base64 | tr -d '\n' >"$key_file")
+  fi
+  DRIPLOOP_WEBHOOK_SECRET_KEY="$(cat "$key_file")"
+  export DRIPLOOP_WEBHOOK_SECRET_KEY
+fi
 
 if [ "${#infra_flags[@]}" -gt 0 ]; then
   echo "starting local infrastructure (${infra_flags[*]})..."
@@ -97,8 +109,10 @@ for entry in "${SERVICES[@]}"; do
   fi
 done
 [ "${#started[@]}" -gt 0 ] || dl_die "no service has been built"
-for entry in "${SERVICES[@]}"; do
-  if [ "${entry%% *}" = ingest-api ]; then ingest="http://127.0.0.1:${entry##* }"; fi
+ingest=""
+for entry in "${started[@]}"; do
+  read -r name port _ <<<"$entry"
+  if [ "$name" = ingest-api ]; then ingest="http://127.0.0.1:$port"; fi
 done
 
 deadline=$((SECONDS + 120))
@@ -108,7 +122,9 @@ for entry in "${started[@]}"; do
   echo "  $name ready: http://127.0.0.1:$port"
 done
 
-# A demo app and API key, through the admin API.
+# A demo app and API key, through the admin API (when ingest-api runs).
+app_id="" api_key=""
+if [ -n "$ingest" ]; then
 dl_call POST "$ingest/admin/v1/apps" "$DRIPLOOP_ADMIN_TOKEN" '{"name":"Local demo","deletePolicy":"deactivate"}' \
   || dl_die "could not reach the admin API"
 [ "$DL_STATUS" = 201 ] || dl_die "creating the demo app answered $DL_STATUS: $DL_BODY"
@@ -118,6 +134,7 @@ dl_call POST "$ingest/admin/v1/apps/$app_id/keys" "$DRIPLOOP_ADMIN_TOKEN" '{"nam
 [ "$DL_STATUS" = 201 ] || dl_die "creating the API key answered $DL_STATUS: $DL_BODY"
 api_key="$(dl_json_string key <<<"$DL_BODY")"
 [ -n "$app_id" ] && [ -n "$api_key" ] || dl_die "unexpected admin API answer: $DL_BODY"
+fi
 
 # The same facts for scripts (bench/ingest.sh reads them): written last, so its presence means ready.
 (
@@ -139,6 +156,7 @@ EOF
 if [[ " ${infra_flags[*]-} " == *" --smtp "* ]]; then
   echo "  caught mail:  $DL_DATA_DIR/mail/*.eml (SMTP 127.0.0.1:$QUARKUS_MAILER_PORT)"
 fi
+if [ -n "$ingest" ]; then
 cat <<EOF
 
 Try it:
@@ -150,6 +168,7 @@ Try it:
     -d '{"externalUserId":"user_42","event":"login","metadata":{"source":"web"}}'
 
 EOF
+fi
 
 if [ "${DRIPLOOP_RUN_EXIT_AFTER_READY:-}" = 1 ]; then
   exit 0
