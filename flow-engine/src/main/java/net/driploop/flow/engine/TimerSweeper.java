@@ -19,12 +19,13 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Fires due timers: each sweep claims a batch with {@code FOR UPDATE SKIP LOCKED} and deletes it in the
  * transaction that advances the executions, so a crash loses nothing and two replicas never fire one timer.
- * Runs every {@code driploop.engine.sweep-interval} on a Vert.x timer, again at once after a full batch.
+ * Runs every {@code driploop.engine.sweep-interval} on a Vert.x timer, again at once after a full batch, with up
+ * to {@code driploop.engine.sweep-concurrency} sweeps at once while batches come back full.
  */
 @ApplicationScoped
 public class TimerSweeper {
@@ -40,7 +41,7 @@ public class TimerSweeper {
     private final OutboxRelay relay;
     private final ExecutionRunner runner;
     private final EngineConfig config;
-    private final AtomicBoolean sweeping = new AtomicBoolean();
+    private final AtomicInteger sweeping = new AtomicInteger();
     private final Timer lateness;
     private volatile long timerId = -1;
 
@@ -70,21 +71,29 @@ public class TimerSweeper {
         }
     }
 
+    /** Starts one sweep unless one is running; a sweep that finds a full batch brings in more, up to the limit. */
     private void tick() {
-        if (!sweeping.compareAndSet(false, true)) {
-            return;
+        if (sweeping.compareAndSet(0, 1)) {
+            drain();
         }
-        drain().subscribe().with(fired -> sweeping.set(false), failure -> {
-            sweeping.set(false);
-            Log.warn("timer sweep failed; the timers stay due and the next sweep takes them", failure);
-        });
     }
 
-    /** Sweeps until a batch comes back short; the number of timers claimed. */
-    private Uni<Integer> drain() {
-        return sweepOnce().flatMap(claimed -> claimed < config.sweepBatch()
-                ? Uni.createFrom().item(claimed)
-                : drain().map(more -> claimed + more));
+    /** Sweeps until a batch comes back short, adding a parallel sweep after each full batch while allowed. */
+    private void drain() {
+        sweepOnce().subscribe().with(claimed -> {
+            if (claimed < config.sweepBatch()) {
+                sweeping.decrementAndGet();
+                return;
+            }
+            int running = sweeping.get();
+            if (running < config.sweepConcurrency() && sweeping.compareAndSet(running, running + 1)) {
+                drain();
+            }
+            drain();
+        }, failure -> {
+            sweeping.decrementAndGet();
+            Log.warn("timer sweep failed; the timers stay due and the next sweep takes them", failure);
+        });
     }
 
     /** What one sweep transaction did: timers claimed, outbox rows to relay once it committed. */
