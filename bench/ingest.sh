@@ -28,25 +28,8 @@ OUT="$BENCH_ROOT/bench/results/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$OUT"
 export DRIPLOOP_LOCAL_DATA_DIR="$OUT/data"
 export DRIPLOOP_RUN_SERVICES="${DRIPLOOP_RUN_SERVICES:-ingest-api}"
-# shellcheck source=deploy/local/lib.sh
-source "$BENCH_ROOT/deploy/local/lib.sh"
-cd "$DL_ROOT"
-
-RUN_PID=""
-cleanup() {
-  if [ -n "$RUN_PID" ] && kill -0 "$RUN_PID" 2>/dev/null; then
-    echo "stopping the stack..."
-    dl_terminate 60 "$RUN_PID"
-  fi
-  dl_stop_all >/dev/null
-  if [ -d "$DL_DATA_DIR/logs" ]; then cp -r "$DL_DATA_DIR/logs" "$OUT/" 2>/dev/null || true; fi
-  if [ "${BENCH_KEEP_DATA:-}" != 1 ]; then rm -rf "$DL_DATA_DIR"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-say() { echo "$*" | tee -a "$OUT/summary.txt"; }
+# shellcheck source=bench/lib.sh
+source "$BENCH_ROOT/bench/lib.sh"
 
 # ---- tools -------------------------------------------------------------------------------------------------
 ensure_tool() {
@@ -67,10 +50,6 @@ HAVE_PSQL=""
 if command -v psql >/dev/null && [ -z "${QUARKUS_DATASOURCE_REACTIVE_URL:-}" ]; then HAVE_PSQL=1; fi
 if curl -s -o /dev/null -m 2 http://127.0.0.1:8080/; then dl_die "port 8080 is in use: stop what runs there first"; fi
 
-PG_PORT="${DRIPLOOP_LOCAL_PG_PORT:-5432}"
-sql() {
-  PGPASSWORD=postgres psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d driploop -qAtX -v ON_ERROR_STOP=1 "$@"
-}
 
 now_ms() {
   if [ -n "${EPOCHREALTIME:-}" ]; then
@@ -84,27 +63,9 @@ now_ms() {
 # ---- the stack ---------------------------------------------------------------------------------------------
 if dl_needs_build "$(dl_service_jar ingest-api)"; then dl_build; fi
 
-if [ -n "$HAVE_PSQL" ]; then
-  # A first start of the fresh PostgreSQL only to preload pg_stat_statements (a server setting needs a restart).
-  echo "preparing PostgreSQL with pg_stat_statements..."
-  dl_start_localstack --postgres >/dev/null || exit 1
-  sql -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
-  dl_stop_all >/dev/null
-fi
+if [ -n "$HAVE_PSQL" ]; then bench_enable_pg_stat_statements; fi
 
-echo "starting the stack (deploy/local/run.sh, data in $DL_DATA_DIR)..."
-DRIPLOOP_RATE_LIMIT_PER_MINUTE=100000000 "$DL_ROOT/deploy/local/run.sh" >"$OUT/run.log" 2>&1 &
-RUN_PID=$!
-deadline=$((SECONDS + 300))
-until [ -f "$DL_DATA_DIR/run.env" ]; do
-  if ! kill -0 "$RUN_PID" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
-    dl_show_log_tail "$OUT/run.log"
-    dl_die "the stack did not start"
-  fi
-  sleep 0.5
-done
-# shellcheck disable=SC1091
-source "$DL_DATA_DIR/run.env"
+bench_start_stack DRIPLOOP_RATE_LIMIT_PER_MINUTE=100000000
 URL="$DRIPLOOP_INGEST_URL"
 export DRIPLOOP_API_KEY BENCH_USERS="$USERS"
 if [ -n "$HAVE_PSQL" ]; then sql -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null; fi

@@ -36,25 +36,8 @@ OUT="$BENCH_ROOT/bench/results/timers-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$OUT"
 export DRIPLOOP_LOCAL_DATA_DIR="$OUT/data"
 export DRIPLOOP_RUN_SERVICES="${DRIPLOOP_RUN_SERVICES:-ingest-api flow-engine}"
-# shellcheck source=deploy/local/lib.sh
-source "$BENCH_ROOT/deploy/local/lib.sh"
-cd "$DL_ROOT"
-
-RUN_PID=""
-cleanup() {
-  if [ -n "$RUN_PID" ] && kill -0 "$RUN_PID" 2>/dev/null; then
-    echo "stopping the stack..."
-    dl_terminate 60 "$RUN_PID"
-  fi
-  dl_stop_all >/dev/null
-  if [ -d "$DL_DATA_DIR/logs" ]; then cp -r "$DL_DATA_DIR/logs" "$OUT/" 2>/dev/null || true; fi
-  if [ "${BENCH_KEEP_DATA:-}" != 1 ]; then rm -rf "$DL_DATA_DIR"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-say() { echo "$*" | tee -a "$OUT/summary.txt"; }
+# shellcheck source=bench/lib.sh
+source "$BENCH_ROOT/bench/lib.sh"
 
 command -v curl >/dev/null || dl_die "curl is needed"
 command -v psql >/dev/null || dl_die "psql is needed (apt-get install postgresql-client)"
@@ -62,32 +45,13 @@ command -v psql >/dev/null || dl_die "psql is needed (apt-get install postgresql
 ENGINE="http://127.0.0.1:8081"
 if curl -s -o /dev/null -m 2 "$ENGINE/"; then dl_die "port 8081 is in use: stop what runs there first"; fi
 
-PG_PORT="${DRIPLOOP_LOCAL_PG_PORT:-5432}"
-sql() {
-  PGPASSWORD=postgres psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d driploop -qAtX -v ON_ERROR_STOP=1 "$@"
-}
 
 # ---- the stack ---------------------------------------------------------------------------------------------
 if dl_needs_build "$(dl_service_jar flow-engine)"; then dl_build; fi
 
-echo "preparing PostgreSQL with pg_stat_statements..."
-dl_start_localstack --postgres >/dev/null || exit 1
-sql -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
-dl_stop_all >/dev/null
+bench_enable_pg_stat_statements
 
-echo "starting the stack (deploy/local/run.sh, services: $DRIPLOOP_RUN_SERVICES, data in $DL_DATA_DIR)..."
-"$DL_ROOT/deploy/local/run.sh" >"$OUT/run.log" 2>&1 &
-RUN_PID=$!
-deadline=$((SECONDS + 300))
-until [ -f "$DL_DATA_DIR/run.env" ]; do
-  if ! kill -0 "$RUN_PID" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
-    dl_show_log_tail "$OUT/run.log"
-    dl_die "the stack did not start"
-  fi
-  sleep 0.5
-done
-# shellcheck disable=SC1091
-source "$DL_DATA_DIR/run.env"
+bench_start_stack
 sql -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
 
 APP_ID="${DRIPLOOP_APP_ID:-}"
