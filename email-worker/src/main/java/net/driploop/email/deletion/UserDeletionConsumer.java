@@ -6,17 +6,16 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.kit.messaging.KafkaHeaders;
 import net.driploop.kit.http.Unavailable;
 import net.driploop.model.CloudEventHeaders;
 import net.driploop.model.EventTypes;
 import net.driploop.model.event.UserDeleted;
 import net.driploop.model.event.UserRegistered;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -57,7 +56,7 @@ public class UserDeletionConsumer {
 
     @Incoming("user-deletions")
     public Uni<Void> consume(ConsumerRecord<String, String> record) {
-        String type = header(record, CloudEventHeaders.TYPE);
+        String type = KafkaHeaders.text(record.headers(), CloudEventHeaders.TYPE);
         if (record.value() == null) {
             return Uni.createFrom().voidItem();
         }
@@ -75,7 +74,7 @@ public class UserDeletionConsumer {
                     record.offset(), e.getOriginalMessage());
             return Uni.createFrom().voidItem();
         }
-        String ceId = header(record, CloudEventHeaders.ID);
+        String ceId = KafkaHeaders.text(record.headers(), CloudEventHeaders.ID);
         OffsetDateTime at = OffsetDateTime.ofInstant(
                 event.occurredAt() == null ? java.time.Instant.now() : event.occurredAt(), ZoneOffset.UTC);
         return pool.preparedQuery(RECORD)
@@ -101,10 +100,5 @@ public class UserDeletionConsumer {
                 .onFailure(Unavailable::isUnavailable).retry()
                 .withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).indefinitely()
                 .replaceWithVoid();
-    }
-
-    private static String header(ConsumerRecord<?, ?> record, String name) {
-        Header header = record.headers().lastHeader(name);
-        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 }

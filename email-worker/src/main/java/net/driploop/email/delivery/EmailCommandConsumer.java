@@ -3,14 +3,13 @@ package net.driploop.email.delivery;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.kit.messaging.KafkaHeaders;
 import net.driploop.model.CloudEventHeaders;
 import net.driploop.model.command.SendEmail;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Consumes SendEmail commands from {@code driploop.email-commands.v1}. A record that is not a readable
@@ -41,11 +40,6 @@ public class EmailCommandConsumer {
             return Uni.createFrom().failure(new IllegalArgumentException(
                     "not a SendEmail: id, appId, externalUserId and correlationId are required"));
         }
-        return deliveries.deliver(command, header(record, CloudEventHeaders.ID));
-    }
-
-    static String header(ConsumerRecord<?, ?> record, String name) {
-        Header header = record.headers().lastHeader(name);
-        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+        return deliveries.deliver(command, KafkaHeaders.text(record.headers(), CloudEventHeaders.ID));
     }
 }

@@ -7,14 +7,13 @@ import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.kit.messaging.KafkaHeaders;
 import net.driploop.kit.http.JsonCodec;
 import net.driploop.model.CloudEventHeaders;
 import net.driploop.model.command.DeliveryResult;
-import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -40,15 +39,14 @@ public class DeliveryResultConsumer {
 
     @Incoming("delivery-results")
     public Uni<Void> consume(Message<String> message) {
-        Header idHeader = message.getMetadata(IncomingKafkaRecordMetadata.class)
-                .map(metadata -> metadata.getHeaders().lastHeader(CloudEventHeaders.ID)).orElse(null);
+        String ceId = message.getMetadata(IncomingKafkaRecordMetadata.class)
+                .map(metadata -> KafkaHeaders.text(metadata.getHeaders(), CloudEventHeaders.ID)).orElse(null);
         DeliveryResult result;
         try {
             result = mapper.readValue(message.getPayload(), DeliveryResult.class);
         } catch (Exception e) {
             return Uni.createFrom().completionStage(message.nack(e));
         }
-        String ceId = idHeader == null ? null : new String(idHeader.value(), StandardCharsets.UTF_8);
         if (ceId == null || result.executionId() == null || result.stepId() == null || result.appId() == null) {
             Log.warnf("skipping a delivery result without ce_id, app, execution or step (ce_id %s)", ceId);
             return Uni.createFrom().completionStage(message.ack());

@@ -5,14 +5,13 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.kit.messaging.KafkaHeaders;
 import net.driploop.model.CloudEventHeaders;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
@@ -33,9 +32,9 @@ public class EventConsumer {
     public Uni<Void> consume(Message<String> message) {
         Headers headers = message.getMetadata(IncomingKafkaRecordMetadata.class)
                 .map(metadata -> metadata.getHeaders()).orElse(null);
-        String ceId = header(headers, CloudEventHeaders.ID);
-        String ceType = header(headers, CloudEventHeaders.TYPE);
-        String correlationId = header(headers, CloudEventHeaders.CORRELATION_ID);
+        String ceId = KafkaHeaders.text(headers, CloudEventHeaders.ID);
+        String ceType = KafkaHeaders.text(headers, CloudEventHeaders.TYPE);
+        String correlationId = KafkaHeaders.text(headers, CloudEventHeaders.CORRELATION_ID);
         Uni<Void> work;
         if (ceId == null || ceType == null || correlationId == null) {
             Log.warnf("skipping a record without ce_id, ce_type or ce_correlationid (ce_id %s)", ceId);
@@ -67,10 +66,5 @@ public class EventConsumer {
         return !(failure instanceof IllegalArgumentException || failure instanceof IllegalStateException
                 || failure instanceof UncheckedIOException || failure instanceof ClassCastException
                 || failure instanceof NullPointerException);
-    }
-
-    private static String header(Headers headers, String name) {
-        Header header = headers == null ? null : headers.lastHeader(name);
-        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 }

@@ -6,15 +6,14 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.kit.messaging.KafkaHeaders;
 import net.driploop.kit.http.Unavailable;
 import net.driploop.model.CloudEventHeaders;
 import net.driploop.model.EventTypes;
 import net.driploop.model.event.UserDeleted;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -41,8 +40,7 @@ public class DeletedUsersConsumer {
 
     @Incoming("user-events")
     public Uni<Void> consume(ConsumerRecord<String, String> record) {
-        Header type = record.headers().lastHeader(CloudEventHeaders.TYPE);
-        String ceType = type == null ? null : new String(type.value(), StandardCharsets.UTF_8);
+        String ceType = KafkaHeaders.text(record.headers(), CloudEventHeaders.TYPE);
         if (!EventTypes.USER_DELETED.equals(ceType) && !EventTypes.USER_REGISTERED.equals(ceType)) {
             return Uni.createFrom().voidItem();
         }
