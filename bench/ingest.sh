@@ -110,19 +110,6 @@ drain_time() {
   done
 }
 
-CLK_TCK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
-# CPU ticks used so far by pids (and their reaped children).
-ticks_of() {
-  local pid total=0 stat
-  for pid in "$@"; do
-    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
-    stat="${stat##*) }"
-    # shellcheck disable=SC2086
-    set -- $stat
-    total=$((total + ${12} + ${13} + ${14} + ${15}))
-  done
-  echo "$total"
-}
 machine_busy_ticks() {
   awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
 }

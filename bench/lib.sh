@@ -23,6 +23,20 @@ trap bench_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+CLK_TCK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+# CPU ticks used so far by pids (and their reaped children).
+ticks_of() {
+  local pid total=0 stat
+  for pid in "$@"; do
+    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
+    stat="${stat##*) }"
+    # shellcheck disable=SC2086
+    set -- $stat
+    total=$((total + ${12} + ${13} + ${14} + ${15}))
+  done
+  echo "$total"
+}
+
 say() { echo "$*" | tee -a "$OUT/summary.txt"; }
 
 sql() {

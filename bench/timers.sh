@@ -120,18 +120,6 @@ claim_idle_ms() {
   echo "$best"
 }
 
-CLK_TCK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
-ticks_of() { # CPU ticks used so far by pids
-  local pid total=0 stat
-  for pid in "$@"; do
-    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
-    stat="${stat##*) }"
-    # shellcheck disable=SC2086
-    set -- $stat
-    total=$((total + ${12} + ${13} + ${14} + ${15}))
-  done
-  echo "$total"
-}
 pg_pids() {
   local master
   master="$(head -n 1 "$DL_DATA_DIR/postgres/postmaster.pid" 2>/dev/null)" || return 0
