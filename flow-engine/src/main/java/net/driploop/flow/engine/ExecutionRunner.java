@@ -52,12 +52,10 @@ class ExecutionRunner {
 
     private final ObjectMapper mapper;
     private final FlowCatalog catalog;
-    private final UserProjection users;
 
-    ExecutionRunner(ObjectMapper mapper, FlowCatalog catalog, UserProjection users) {
+    ExecutionRunner(ObjectMapper mapper, FlowCatalog catalog) {
         this.mapper = mapper;
         this.catalog = catalog;
-        this.users = users;
     }
 
     /** One execution being advanced in this transaction, with the state its conditions see. */
@@ -116,28 +114,29 @@ class ExecutionRunner {
     }
 
     /**
-     * Fires a claimed timer: continues the execution if it still waits at that step (locked, so that an
-     * awaited event or a cancellation in flight either finished first or sees the execution moved on).
+     * Fires a claimed timer of an execution the sweep locked, with its user's
+     * state: continues the execution if it still waits at that step, so that an awaited event or a cancellation
+     * in flight either finished first or sees the execution moved on.
      */
-    Uni<Boolean> fireTimer(SqlClient sql, String executionId, String stepId, String kind, Effects effects) {
-        return lock(sql, executionId).flatMap(found -> {
-            if (found.isEmpty() || !found.get().waitingAt(stepId)) {
-                return Uni.createFrom().item(false);
-            }
-            Execution execution = found.get();
-            return load(sql, execution, effects).flatMap(run -> {
-                Step step = run.definition().step(stepId).orElseThrow();
-                if (step instanceof WaitForStep waitFor) {
-                    return sql.preparedQuery("DELETE FROM flow.awaited_events WHERE execution_id = $1")
-                            .execute(Sql.params(executionId))
-                            .flatMap(gone -> endWait(sql, run, stepId, Effects.detail("outcome", "timeout")))
-                            .flatMap(v -> runFrom(sql, run, run.definition().continueAfter(stepId, waitFor.otherwise())));
-                }
-                String next = step instanceof WaitStep wait ? wait.next() : ((WaitUntilStep) step).next();
-                return endWait(sql, run, stepId, Effects.detail("outcome", "due"))
-                        .flatMap(v -> runFrom(sql, run, run.definition().continueAfter(stepId, next)));
-            }).replaceWith(true);
-        });
+    Uni<Boolean> fireTimer(SqlClient sql, Execution execution, UserState user, String stepId, Effects effects) {
+        if (!execution.waitingAt(stepId)) {
+            return Uni.createFrom().item(false);
+        }
+        String executionId = execution.id();
+        return catalog.definition(sql, execution.appId(), execution.flowId(), execution.flowVersion())
+                .map(definition -> new Run(execution, definition, context(user, execution.triggerData()), effects))
+                .flatMap(run -> {
+                    Step step = run.definition().step(stepId).orElseThrow();
+                    if (step instanceof WaitForStep waitFor) {
+                        return sql.preparedQuery("DELETE FROM flow.awaited_events WHERE execution_id = $1")
+                                .execute(Sql.params(executionId))
+                                .flatMap(gone -> endWait(sql, run, stepId, Effects.detail("outcome", "timeout")))
+                                .flatMap(v -> runFrom(sql, run, run.definition().continueAfter(stepId, waitFor.otherwise())));
+                    }
+                    String next = step instanceof WaitStep wait ? wait.next() : ((WaitUntilStep) step).next();
+                    return endWait(sql, run, stepId, Effects.detail("outcome", "due"))
+                            .flatMap(v -> runFrom(sql, run, run.definition().continueAfter(stepId, next)));
+                }).replaceWith(true);
     }
 
     /**
@@ -242,12 +241,6 @@ class ExecutionRunner {
         return sql.preparedQuery("SELECT " + Execution.COLUMNS + " FROM flow.executions WHERE id = $1 FOR UPDATE")
                 .execute(Sql.params(executionId))
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(execution(rows.iterator().next())));
-    }
-
-    private Uni<Run> load(SqlClient sql, Execution execution, Effects effects) {
-        return catalog.definition(sql, execution.appId(), execution.flowId(), execution.flowVersion())
-                .flatMap(definition -> users.load(sql, execution.appId(), execution.externalUserId())
-                        .map(user -> new Run(execution, definition, context(user, execution.triggerData()), effects)));
     }
 
     /** Runs steps from {@code next} until one waits or the flow ends; {@code exitWhen} is checked before each. */
@@ -358,7 +351,11 @@ class ExecutionRunner {
                 .flatMap(v -> record(sql, run, step, "waiting", detail));
     }
 
-    /** Completes the waiting step row of a wait that just ended. */
+    /**
+     * Completes the waiting step row of a wait that just ended. The execution row keeps status {@code waiting}
+     * here: the run that follows in the same transaction always ends by writing it (parked at the next wait, or
+     * ended), so a {@code running} in between would be a write no other transaction can see.
+     */
     private Uni<Void> endWait(SqlClient sql, Run run, String stepId, Map<String, Object> detail) {
         run.effects().log("step.completed", run.execution(), stepId, detail);
         return sql.preparedQuery("""
@@ -366,9 +363,6 @@ class ExecutionRunner {
                             detail = COALESCE(detail, '{}'::jsonb) || $4::text::jsonb
                         WHERE execution_id = $1 AND step_id = $2 AND status = 'waiting'""")
                 .execute(Sql.params(run.execution().id(), stepId, now(), write(detail)))
-                .flatMap(v -> sql.preparedQuery("UPDATE flow.executions SET status = 'running', updated_at = $2 "
-                                + "WHERE id = $1 AND app_id = $3")
-                        .execute(Sql.params(run.execution().id(), now(), run.execution().appId())))
                 .replaceWithVoid();
     }
 

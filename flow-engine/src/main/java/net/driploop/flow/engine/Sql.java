@@ -9,7 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 
-/** Small helpers for the engine's reactive SQL: parameter tuples of any length, rows as lists, steps in sequence. */
+/** Small helpers for the engine's reactive SQL: parameter tuples of any length, rows as lists, steps in sequence or pipelined. */
 final class Sql {
 
     private Sql() {
@@ -33,5 +33,21 @@ final class Sql {
             chain = chain.flatMap(v -> action.apply(item)).replaceWithVoid();
         }
         return chain;
+    }
+
+    /**
+     * Runs the action for every item at once on the same connection: their statements are pipelined (sent without
+     * waiting for each other's replies) while each item's own statements still run in order. For items that touch
+     * disjoint rows, such as the executions of the timers one sweep claimed.
+     */
+    static <T> Uni<Void> all(List<T> items, Function<T, Uni<?>> action) {
+        if (items.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Uni<Void>> actions = new ArrayList<>(items.size());
+        for (T item : items) {
+            actions.add(Uni.createFrom().deferred(() -> action.apply(item)).replaceWithVoid());
+        }
+        return Uni.join().all(actions).andFailFast().replaceWithVoid();
     }
 }

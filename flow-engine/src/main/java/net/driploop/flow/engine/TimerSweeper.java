@@ -30,28 +30,42 @@ import java.util.concurrent.atomic.AtomicInteger;
 @ApplicationScoped
 public class TimerSweeper {
 
+    /**
+     * Claims due timers and, in the same statement, locks their executions (in id order) and reads their users:
+     * timers before executions, the order in which every other path locks them too.
+     */
     private static final String CLAIM = """
-            DELETE FROM flow.timers WHERE id IN (
-                SELECT id FROM flow.timers WHERE due_at <= now() ORDER BY due_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
-            RETURNING id, execution_id, step_id, kind, due_at""";
+            WITH claimed AS (
+                DELETE FROM flow.timers WHERE id IN (
+                    SELECT id FROM flow.timers WHERE due_at <= now() ORDER BY due_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+                RETURNING execution_id, step_id, due_at)
+            SELECT c.execution_id AS timer_execution_id, c.step_id AS timer_step_id, c.due_at AS timer_due_at,
+                   e.%s, %s
+            FROM claimed c
+            JOIN flow.executions e ON e.id = c.execution_id
+            LEFT JOIN flow.users u ON u.app_id = e.app_id AND u.external_user_id = e.external_user_id
+            ORDER BY c.execution_id
+            FOR UPDATE OF e""".formatted(Execution.COLUMNS.replace(", ", ", e."), UserProjection.JOINED_COLUMNS);
 
     private final Vertx vertx;
     private final Pool pool;
     private final OutboxWriter outbox;
     private final OutboxRelay relay;
     private final ExecutionRunner runner;
+    private final UserProjection users;
     private final EngineConfig config;
     private final AtomicInteger sweeping = new AtomicInteger();
     private final Timer lateness;
     private volatile long timerId = -1;
 
     TimerSweeper(Vertx vertx, Pool pool, OutboxWriter outbox, OutboxRelay relay, ExecutionRunner runner,
-            EngineConfig config, MeterRegistry registry) {
+            UserProjection users, EngineConfig config, MeterRegistry registry) {
         this.vertx = vertx;
         this.pool = pool;
         this.outbox = outbox;
         this.relay = relay;
         this.runner = runner;
+        this.users = users;
         this.config = config;
         this.lateness = Timer.builder("driploop.timers.lateness")
                 .description("How long after its due time a timer was claimed")
@@ -113,11 +127,13 @@ public class TimerSweeper {
                             List<Row> claimed = Sql.list(rows);
                             OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
                             for (Row row : claimed) {
-                                lateness.record(Duration.between(row.getOffsetDateTime("due_at"), now));
+                                lateness.record(Duration.between(row.getOffsetDateTime("timer_due_at"), now));
                             }
-                            return Sql.each(claimed, row -> runner.fireTimer(sql,
-                                            row.getString("execution_id"), row.getString("step_id"), row.getString("kind"),
-                                            effects))
+                            return Sql.all(claimed, row -> {
+                                        Execution execution = runner.execution(row);
+                                        UserState user = users.joined(row, execution.appId(), execution.externalUserId());
+                                        return runner.fireTimer(sql, execution, user, row.getString("timer_step_id"), effects);
+                                    })
                                     .flatMap(v -> effects.isEmpty() ? Uni.createFrom().item(List.<StoredRecord>of())
                                             : outbox.insert(sql, effects.records()))
                                     .map(stored -> new Swept(claimed.size(), stored));

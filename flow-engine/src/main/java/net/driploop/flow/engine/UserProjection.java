@@ -53,9 +53,29 @@ class UserProjection {
     Uni<UserState> load(SqlClient sql, String appId, String externalUserId) {
         return sql.preparedQuery("SELECT " + RETURNED + " FROM flow.users WHERE app_id = $1 AND external_user_id = $2")
                 .execute(Sql.params(appId, externalUserId))
-                .map(rows -> rows.size() == 0
-                        ? new UserState(appId, externalUserId, null, "unknown", mapper.createObjectNode(), null)
-                        : state(rows.iterator().next()));
+                .map(rows -> rows.size() == 0 ? unknown(appId, externalUserId) : state(rows.iterator().next()));
+    }
+
+    /**
+     * The user columns, prefixed {@code user_}, of a query that joins {@code flow.users u} (left join: a missing
+     * user reads as unknown), for {@link #joined}.
+     */
+    static final String JOINED_COLUMNS = "u.external_user_id AS user_known, u.email AS user_email, "
+            + "u.status AS user_status, u.metadata::text AS user_metadata, u.last_purchase::text AS user_last_purchase";
+
+    /** The state of the user read with {@link #JOINED_COLUMNS}; as {@link #load} for a user the engine does not know. */
+    UserState joined(Row row, String appId, String externalUserId) {
+        if (row.getString("user_known") == null) {
+            return unknown(appId, externalUserId);
+        }
+        JsonNode metadata = read(row.getString("user_metadata"));
+        return new UserState(appId, externalUserId, row.getString("user_email"), row.getString("user_status"),
+                metadata instanceof ObjectNode object ? object : mapper.createObjectNode(),
+                read(row.getString("user_last_purchase")));
+    }
+
+    private UserState unknown(String appId, String externalUserId) {
+        return new UserState(appId, externalUserId, null, "unknown", mapper.createObjectNode(), null);
     }
 
     /** Forgets a deleted user, or marks a deactivated one inactive. */

@@ -56,6 +56,8 @@ class EngineTimerSharingTest {
     @Inject
     ExecutionRunner runner;
     @Inject
+    UserProjection projection;
+    @Inject
     EngineConfig config;
     @Inject
     MeterRegistry registry;
@@ -71,8 +73,8 @@ class EngineTimerSharingTest {
                                {'id': 'mail', 'type': 'email', 'subject': 'Hi', 'text': 'Hi'}]}""");
         }
         waitingExecutionsWithDueTimers(app, flowId);
-        TimerSweeper first = new TimerSweeper(vertx, pool, outbox, relay, runner, config, registry);
-        TimerSweeper second = new TimerSweeper(vertx, pool, outbox, relay, runner, config, registry);
+        TimerSweeper first = new TimerSweeper(vertx, pool, outbox, relay, runner, projection, config, registry);
+        TimerSweeper second = new TimerSweeper(vertx, pool, outbox, relay, runner, projection, config, registry);
 
         CompletableFuture<Integer> a = CompletableFuture.supplyAsync(() -> sweepUntilNothingIsDue(first));
         CompletableFuture<Integer> b = CompletableFuture.supplyAsync(() -> sweepUntilNothingIsDue(second));
@@ -115,7 +117,7 @@ class EngineTimerSharingTest {
                     SELECT 'exe_' || $1 || '_' || g, $1, 'u' || g, 'wait', 'paid'
                     FROM generate_series(1, $3) g WHERE $2::text IS NOT NULL""").execute(params).await().atMost(DEADLINE);
 
-            TimerSweeper sweeper = new TimerSweeper(vertx, pool, outbox, relay, runner, config, registry);
+            TimerSweeper sweeper = new TimerSweeper(vertx, pool, outbox, relay, runner, projection, config, registry);
             List<String> events = new java.util.ArrayList<>();
             // the sweep starts once the consumer has applied the first event, while the others are in flight
             for (int i = 1; i <= users; i++) {
