@@ -24,6 +24,13 @@ public interface EngineConfig {
     @WithDefault("4")
     int sweepConcurrency();
 
+    /**
+     * How long the ids of applied records are kept to skip redeliveries. Kafka redelivers a record only while
+     * the topic keeps it (7 days by default), so the default outlives that.
+     */
+    @WithDefault("P8D")
+    Duration processedRetention();
+
     /** Whether this replica sweeps timers at all (tests that drive sweeps themselves turn it off). */
     @WithDefault("true")
     boolean sweepEnabled();

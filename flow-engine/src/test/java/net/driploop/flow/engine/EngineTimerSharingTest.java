@@ -61,6 +61,8 @@ class EngineTimerSharingTest {
     EngineConfig config;
     @Inject
     MeterRegistry registry;
+    @Inject
+    Housekeeping housekeeping;
 
     @Test
     void twoSweepersSharingDueTimersFireEachExactlyOnce() throws Exception {
@@ -73,6 +75,10 @@ class EngineTimerSharingTest {
                                {'id': 'mail', 'type': 'email', 'subject': 'Hi', 'text': 'Hi'}]}""");
         }
         waitingExecutionsWithDueTimers(app, flowId);
+        housekeeping.measureBacklog().await().atMost(DEADLINE);
+        double dueBefore = registry.get("driploop.timers.due").gauge().value();
+        assertThat(dueBefore).isGreaterThanOrEqualTo(TIMERS);
+        assertThat(registry.get("driploop.timers.oldest.due.age").gauge().value()).isPositive();
         TimerSweeper first = new TimerSweeper(vertx, pool, outbox, relay, runner, projection, config, registry);
         TimerSweeper second = new TimerSweeper(vertx, pool, outbox, relay, runner, projection, config, registry);
 
@@ -82,6 +88,8 @@ class EngineTimerSharingTest {
         assertThat(a.get() + b.get()).isGreaterThanOrEqualTo(TIMERS);
         assertThat(a.get()).isPositive();
         assertThat(b.get()).isPositive();
+        housekeeping.measureBacklog().await().atMost(DEADLINE);
+        assertThat(registry.get("driploop.timers.due").gauge().value()).isLessThanOrEqualTo(dueBefore - TIMERS);
         try (EngineFixture fixture = new EngineFixture(pool)) {
             assertThat(fixture.count("SELECT count(*) FROM flow.executions WHERE app_id = $1 AND status = 'completed'",
                     app)).isEqualTo(TIMERS);

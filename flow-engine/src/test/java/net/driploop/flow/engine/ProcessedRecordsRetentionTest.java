@@ -1,0 +1,52 @@
+package net.driploop.flow.engine;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import net.driploop.infra.InfraTestResource;
+import net.driploop.model.Ids;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Ids of applied records are kept as long as Kafka could redeliver them, then purged. */
+@QuarkusTest
+@WithTestResource(InfraTestResource.class)
+class ProcessedRecordsRetentionTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(30);
+
+    @Inject
+    Pool pool;
+    @Inject
+    Housekeeping housekeeping;
+    @Inject
+    EngineConfig config;
+
+    @Test
+    void idsOlderThanTheRetentionArePurgedAndNewerOnesKept() {
+        String consumer = "retention-test-" + Ids.newId(Ids.EVENT);
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        OffsetDateTime cutoff = now.minus(config.processedRetention());
+        pool.preparedQuery("""
+                        INSERT INTO flow.processed_records (consumer, ce_id, processed_at)
+                        SELECT $1, 'old-' || g, $2 - make_interval(mins => g) FROM generate_series(1, 25000) g
+                        UNION ALL
+                        SELECT $1, 'new-' || g, $3 - make_interval(mins => g) FROM generate_series(1, 30) g""")
+                .execute(Sql.params(consumer, cutoff, now)).await().atMost(DEADLINE);
+
+        long purged = housekeeping.purgeProcessedRecordsBefore(cutoff).await().atMost(DEADLINE);
+
+        assertThat(purged).isGreaterThanOrEqualTo(25_000);
+        long left = pool.preparedQuery("SELECT count(*) AS n "
+                        + "FROM flow.processed_records WHERE consumer = $1")
+                .execute(Sql.params(consumer)).await().atMost(DEADLINE).iterator().next().getLong("n");
+        assertThat(left).isEqualTo(30);
+        assertThat(config.processedRetention()).isGreaterThan(Duration.ofDays(7));
+    }
+}
