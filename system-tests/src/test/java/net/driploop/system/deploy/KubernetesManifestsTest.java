@@ -39,6 +39,7 @@ class KubernetesManifestsTest {
     @Test
     void everyResourceIsWellFormedAndNoSecretIsStored() {
         assertThat(base.documents).isNotEmpty();
+        assertThat(base.all("Secret")).as("secrets are referenced, never stored").isEmpty();
         for (JsonNode document : base.documents) {
             String kind = document.path("kind").asText();
             String name = document.path("metadata").path("name").asText();
