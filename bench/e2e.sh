@@ -19,6 +19,10 @@
 #   BENCH_USERS=1000           BENCH_CONNECTIONS=32 (wrk connections)   BENCH_THREADS=2
 #   BENCH_WARMUP=20            seconds at 100/s first, not reported (JIT of the whole path)
 #   BENCH_DRAIN_DEADLINE=120   seconds after a run for its emails to be sent
+#   BENCH_SMTP=sink            the SMTP server: "sink" = bench/smtp-sink.py on 127.0.0.1:2526 (needs python3 ≤ 3.11,
+#                              which still has smtpd); "catcher" = the GreenMail catcher of run.sh, which answers
+#                              each SMTP command ~40 ms late (so ~200 ms per mail). With QUARKUS_MAILER_HOST (and
+#                              _PORT) set, that server is used instead.
 #   BENCH_KEEP_DATA=1          keeps the stack's data directory under the results directory
 # Needs curl, wrk and psql (installed with apt-get when missing and run as root).
 set -euo pipefail
@@ -42,7 +46,7 @@ source "$BENCH_ROOT/bench/lib.sh"
 ensure_tool curl curl
 ensure_tool wrk wrk
 ensure_tool psql postgresql-client
-for var in KAFKA_BOOTSTRAP_SERVERS QUARKUS_DATASOURCE_REACTIVE_URL QUARKUS_MAILER_HOST; do
+for var in KAFKA_BOOTSTRAP_SERVERS QUARKUS_DATASOURCE_REACTIVE_URL; do
   [ -z "${!var:-}" ] || dl_die "this benchmark runs on the embedded infrastructure only: unset $var"
 done
 for port in 8080 8081 8082 8083; do
@@ -54,8 +58,25 @@ jars=()
 for service in $DRIPLOOP_RUN_SERVICES; do jars+=("$(dl_service_jar "$service")"); done
 if dl_needs_build "${jars[@]}"; then dl_build; fi
 
+# ---- SMTP --------------------------------------------------------------------------------------------------
+smtp_env=()
+if [ -n "${QUARKUS_MAILER_HOST:-}" ]; then
+  SMTP_USED="external SMTP server $QUARKUS_MAILER_HOST:${QUARKUS_MAILER_PORT:-25}"
+elif [ "${BENCH_SMTP:-sink}" = sink ]; then
+  python3 -W ignore -c 'import asyncore, smtpd' 2>/dev/null \
+    || dl_die "bench/smtp-sink.py needs python3 with smtpd (3.11 or older); or BENCH_SMTP=catcher"
+  sink_port="${BENCH_SMTP_PORT:-2526}"
+  python3 -W ignore "$BENCH_ROOT/bench/smtp-sink.py" "$sink_port" >"$OUT/smtp-sink.log" 2>&1 &
+  dl_track smtp-sink "$!"
+  dl_wait_for_line "$OUT/smtp-sink.log" "SMTP SINK READY" "$!" 10 || dl_die "the SMTP sink did not start (see $OUT/smtp-sink.log)"
+  smtp_env=(QUARKUS_MAILER_HOST=127.0.0.1 QUARKUS_MAILER_PORT="$sink_port")
+  SMTP_USED="bench/smtp-sink.py (accepts and drops every message)"
+else
+  SMTP_USED="the GreenMail catcher of deploy/local/run.sh"
+fi
+
 say "machine before: $(uptime)"
-bench_start_stack DRIPLOOP_RATE_LIMIT_PER_MINUTE=100000000
+bench_start_stack DRIPLOOP_RATE_LIMIT_PER_MINUTE=100000000 ${smtp_env[@]+"${smtp_env[@]}"}
 URL="$DRIPLOOP_INGEST_URL"
 ENGINE=http://127.0.0.1:8081
 EMAIL=http://127.0.0.1:8082
@@ -191,7 +212,8 @@ for rate in $RATES; do run_rate "$rate"; done
 # ---- report ------------------------------------------------------------------------------------------------
 say ""
 say "End to end: POST /api/v1/events/activity → flow-engine → email-worker → SMTP accepted; $USERS users,"
-say "${DURATION}s per rate, wrk -t$THREADS -c$CONNECTIONS paced by bench/activity.lua, $(nproc 2>/dev/null || echo '?') cores"
+say "${DURATION}s per rate, wrk -t$THREADS -c$CONNECTIONS paced by bench/activity.lua, $(nproc 2>/dev/null || echo '?') cores;"
+say "SMTP: $SMTP_USED"
 say "$HEADER"
 for r in "${ROWS[@]}"; do say "$r"; done
 say ""
