@@ -120,6 +120,27 @@ e2e_latency() {
     FROM d"
 }
 
+# Where the time of [from, to)'s calls went, hop by hop (p50/p99 ms of each): API call → flow.triggered (outbox,
+# Kafka, flow-engine's consumer) → command.published (the execution, the command through flow-engine's outbox) →
+# email.sent (email-worker's consumer, ledger and SMTP).
+e2e_hops() {
+  sql -F ' ' -c "
+    WITH api AS (
+      SELECT correlation_id, at FROM flow.automation_log
+      WHERE type = 'api.request' AND detail->>'path' = '/api/v1/events/activity' AND at >= '$1' AND at < '$2'),
+    t AS (
+      SELECT api.correlation_id, api.at AS api,
+        min(l.at) FILTER (WHERE l.type = 'flow.triggered') AS triggered,
+        min(l.at) FILTER (WHERE l.type = 'command.published') AS published,
+        min(l.at) FILTER (WHERE l.type = 'email.sent') AS sent
+      FROM api JOIN flow.automation_log l USING (correlation_id) GROUP BY api.correlation_id, api.at),
+    d AS (SELECT extract(epoch FROM triggered - api) * 1000 AS a, extract(epoch FROM published - triggered) * 1000 AS b,
+                 extract(epoch FROM sent - published) * 1000 AS c FROM t)
+    SELECT $(for h in a b c; do printf "round(percentile_cont(0.5) WITHIN GROUP (ORDER BY $h)::numeric, 1) || '/' ||
+      round(percentile_cont(0.99) WITHIN GROUP (ORDER BY $h)::numeric, 1)%s" "$([ $h = c ] || echo ,)"; done)
+    FROM d"
+}
+
 # Waits until the api.request entries of [from, to) number the calls accepted and each has its email.sent entry
 # (or the deadline): from, to, calls accepted. Prints the seconds it took.
 wait_for_emails() {
@@ -170,6 +191,7 @@ backlog_trend() {
 }
 
 ROWS=()
+HOPS=()
 HIGHEST=""
 run_rate() { # rate
   local rate="$1" from to drain calls emails p50 p99 max slope last verdict
@@ -179,6 +201,8 @@ run_rate() { # rate
   to="$(utc_now)"
   drain="$(wait_for_emails "$from" "$to" "$RUN_ACCEPTED")"
   read -r calls emails p50 p99 max <<<"$(e2e_latency "$from" "$to")"
+  read -r hop_api hop_engine hop_email <<<"$(e2e_hops "$from" "$to")"
+  HOPS+=("$(printf '%6d %22s %22s %22s' "$rate" "$hop_api" "$hop_engine" "$hop_email")")
   bench_wrk_result "$OUT/rate-$rate.txt"
   read -r slope last <<<"$(backlog_trend "$OUT/rate-$rate.backlog")"
   # shellcheck disable=SC2154  # r_* come from bench_wrk_result
@@ -220,6 +244,11 @@ say ""
 say "times in ms; E2E = email.sent minus api.request of the same correlationId (flow.automation_log);"
 say "backlog/s = growth of (accepted calls - emails sent) per second over the last 2/3 of the run, end = at its end;"
 say "drain s = seconds after the run until every email of the run was sent; cpu = machine busy (100% = one core)"
+say ""
+say "where the time went, p50/p99 ms per hop:"
+say "$(printf '%6s %22s %22s %22s' rate 'API → flow.triggered' '→ command.published' '→ email.sent')"
+for h in "${HOPS[@]}"; do say "$h"; done
+say ""
 say "highest rate sustained without backlog growth: ${HIGHEST:-none of $RATES}/s"
 say "load per run: $(tr '\n' ';' <"$OUT/load.txt")"
 say "machine after: $(uptime)"
