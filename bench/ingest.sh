@@ -32,17 +32,6 @@ export DRIPLOOP_RUN_SERVICES="${DRIPLOOP_RUN_SERVICES:-ingest-api}"
 source "$BENCH_ROOT/bench/lib.sh"
 
 # ---- tools -------------------------------------------------------------------------------------------------
-ensure_tool() {
-  command -v "$1" >/dev/null && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "installing $2 (apt-get)..."
-    apt-get install -y -q "$2" >"$OUT/apt-$2.log" 2>&1 \
-      || { apt-get update -q >>"$OUT/apt-$2.log" 2>&1 && apt-get install -y -q "$2" >>"$OUT/apt-$2.log" 2>&1; } \
-      || dl_die "could not install $2 (see $OUT/apt-$2.log)"
-  else
-    dl_die "$1 is needed: install the $2 package"
-  fi
-}
 ensure_tool curl curl
 ensure_tool wrk wrk
 if command -v wrk2 >/dev/null; then FIXED_RATE_TOOL=wrk2; else ensure_tool hey hey; FIXED_RATE_TOOL=hey; fi
@@ -50,15 +39,6 @@ HAVE_PSQL=""
 if command -v psql >/dev/null && [ -z "${QUARKUS_DATASOURCE_REACTIVE_URL:-}" ]; then HAVE_PSQL=1; fi
 if curl -s -o /dev/null -m 2 http://127.0.0.1:8080/; then dl_die "port 8080 is in use: stop what runs there first"; fi
 
-
-now_ms() {
-  if [ -n "${EPOCHREALTIME:-}" ]; then
-    local t="${EPOCHREALTIME/,/.}"
-    echo $(( ${t%.*} * 1000 + 10#$(printf '%.3s' "${t#*.}") ))
-  else
-    echo $(( $(date +%s) * 1000 ))
-  fi
-}
 
 # ---- the stack ---------------------------------------------------------------------------------------------
 if dl_needs_build "$(dl_service_jar ingest-api)"; then dl_build; fi
@@ -71,14 +51,7 @@ export DRIPLOOP_API_KEY BENCH_USERS="$USERS"
 if [ -n "$HAVE_PSQL" ]; then sql -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null; fi
 
 # ---- users -------------------------------------------------------------------------------------------------
-echo "registering $USERS users..."
-t0=$(now_ms)
-seq 1 "$USERS" | xargs -P 8 -I{} curl -s -o /dev/null -w '%{http_code}\n' -X POST "$URL/api/v1/users" \
-  -H "Authorization: Bearer $DRIPLOOP_API_KEY" -H 'Content-Type: application/json' \
-  -d '{"externalUserId":"bench_user_{}","email":"bench_user_{}@example.com","metadata":{"plan":"free"}}' \
-  >"$OUT/users.txt"
-registered=$(grep -c '^20[01]$' "$OUT/users.txt" || true)
-[ "$registered" = "$USERS" ] || dl_die "only $registered of $USERS users registered (status codes in $OUT/users.txt)"
+bench_register_users "$URL" "$USERS"
 
 # ---- measurements ------------------------------------------------------------------------------------------
 backlog() {
@@ -110,9 +83,6 @@ drain_time() {
   done
 }
 
-machine_busy_ticks() {
-  awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
-}
 child_pid() { # the pid of run.sh's child whose command line matches
   ps -eo pid=,ppid=,args= | awk -v p="$RUN_PID" -v m="$1" '$2 == p && index($0, m) { print $1; exit }'
 }
@@ -175,64 +145,6 @@ measure() {
   fi
 }
 
-# The Lua script: a random registered user per request; done() prints one machine-readable line. With
-# BENCH_RATE_PER_THREAD set, each wrk thread also spaces its requests on a fixed schedule (a monotonic clock
-# through LuaJIT's FFI), which holds a fixed rate where wrk2 is missing.
-cat >"$OUT/activity.lua" <<'LUA'
-local users = tonumber(os.getenv("BENCH_USERS"))
-local per_thread = tonumber(os.getenv("BENCH_RATE_PER_THREAD") or "")
-local events = { "login", "feature_used", "page_view" }
-local threads = 0
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("DRIPLOOP_API_KEY")
-
-function setup(thread)
-  threads = threads + 1
-  thread:set("tid", threads)
-end
-
-function init(args)
-  math.randomseed(os.time() * 100 + tid)
-end
-
-function request()
-  local body = string.format('{"externalUserId":"bench_user_%d","event":"%s","metadata":{"source":"bench"}}',
-    math.random(1, users), events[math.random(1, #events)])
-  return wrk.format(nil, nil, nil, body)
-end
-
-if per_thread then
-  local ffi = require("ffi")
-  ffi.cdef [[
-    typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
-    int clock_gettime(int clk_id, bench_timespec *tp);
-  ]]
-  local ts = ffi.new("bench_timespec")
-  local function now_ms()
-    ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
-    return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
-  end
-  local interval = 1000 / per_thread
-  local next_at
-
-  function delay()
-    local now = now_ms()
-    -- a server that falls behind is not made up for later with a burst of more than one second
-    if next_at == nil or next_at < now - 1000 then next_at = now end
-    next_at = next_at + interval
-    return math.max(0, math.floor(next_at - now))
-  end
-end
-
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    "BENCH_RESULT requests=%d duration_us=%d non2xx=%d socket_errors=%d p50_us=%.0f p99_us=%.0f\n",
-    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50), latency:percentile(99)))
-end
-LUA
 
 ROWS=()
 row() { # test, connections, requests, seconds, non2xx, socket errors, p50 ms, p99 ms, drain
@@ -242,11 +154,8 @@ row() { # test, connections, requests, seconds, non2xx, socket errors, p50 ms, p
   echo "    cpu ($1, $2 conns): $LAST_CPU" | tee -a "$OUT/cpu.txt"
 }
 wrk_row() { # test name, connections, raw file
-  local result
-  result="$(grep '^BENCH_RESULT' "$3" || true)"
-  [ -n "$result" ] || dl_die "wrk printed no result (see $3 and ${3%.txt}.err)"
-  eval "$(echo "${result#BENCH_RESULT }" | tr ' ' '\n' | sed 's/^/r_/')"
-  # shellcheck disable=SC2154  # r_* come from the eval above
+  bench_wrk_result "$3"
+  # shellcheck disable=SC2154  # r_* come from bench_wrk_result
   row "$1" "$2" "$r_requests" "$(awk -v d="$r_duration_us" 'BEGIN { print d / 1e6 }')" "$r_non2xx" "$r_socket_errors" \
     "$(awk -v v="$r_p50_us" 'BEGIN { printf "%.2f", v / 1000 }')" "$(awk -v v="$r_p99_us" 'BEGIN { printf "%.2f", v / 1000 }')" \
     "$(drain_time)"
@@ -257,12 +166,12 @@ echo "load: POST /api/v1/events/activity, $USERS users, ${DURATION}s per run, re
 LAST_CPU=""
 if [ "$WARMUP" -gt 0 ]; then
   echo "  warm-up: wrk -t$THREADS -c16 for ${WARMUP}s (not reported)..."
-  wrk -t"$THREADS" -c16 -d"${WARMUP}s" -s "$OUT/activity.lua" "$ACTIVITY_URL" >"$OUT/warmup.txt" 2>&1 || true
+  wrk -t"$THREADS" -c16 -d"${WARMUP}s" -s "$BENCH_ROOT/bench/activity.lua" "$ACTIVITY_URL" >"$OUT/warmup.txt" 2>&1 || true
   echo "    outbox drained in $(drain_time) s"
 fi
 for c in $CONNECTIONS; do
   echo "  wrk -t$THREADS -c$c ..."
-  measure "wrk-c$c" wrk -t"$THREADS" -c"$c" -d"${DURATION}s" --latency -s "$OUT/activity.lua" "$ACTIVITY_URL"
+  measure "wrk-c$c" wrk -t"$THREADS" -c"$c" -d"${DURATION}s" --latency -s "$BENCH_ROOT/bench/activity.lua" "$ACTIVITY_URL"
   wrk_row wrk "$c" "$OUT/wrk-c$c.txt"
 done
 
@@ -272,14 +181,14 @@ done
 if [ "$FIXED_RATE_TOOL" = wrk2 ]; then
   echo "  wrk2 -R$RATE -c$RATE_CONNECTIONS ..."
   measure "fixed-rate-wrk2" wrk2 -t"$THREADS" -c"$RATE_CONNECTIONS" -d"${DURATION}s" -R"$RATE" --latency \
-    -s "$OUT/activity.lua" "$ACTIVITY_URL"
+    -s "$BENCH_ROOT/bench/activity.lua" "$ACTIVITY_URL"
   wrk_row "wrk2@$RATE" "$RATE_CONNECTIONS" "$OUT/fixed-rate-wrk2.txt"
 else
   echo "  wrk paced to $RATE req/s, -c$RATE_CONNECTIONS ..."
   export BENCH_RATE_PER_THREAD
   BENCH_RATE_PER_THREAD="$(awk -v r="$RATE" -v t="$THREADS" 'BEGIN { print r / t }')"
   measure "fixed-rate-wrk" wrk -t"$THREADS" -c"$RATE_CONNECTIONS" -d"${DURATION}s" --latency \
-    -s "$OUT/activity.lua" "$ACTIVITY_URL"
+    -s "$BENCH_ROOT/bench/activity.lua" "$ACTIVITY_URL"
   unset BENCH_RATE_PER_THREAD
   wrk_row "wrk-paced@$RATE" "$RATE_CONNECTIONS" "$OUT/fixed-rate-wrk.txt"
 

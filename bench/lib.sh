@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Shared by the bench scripts: the local-run functions (deploy/local/lib.sh), clean-up on exit, the summary,
-# psql on the embedded PostgreSQL, pg_stat_statements, and starting the stack through deploy/local/run.sh.
+# Shared by the bench scripts: the local-run functions (deploy/local/lib.sh), clean-up on exit, the summary, tools,
+# clocks, psql on the embedded PostgreSQL, pg_stat_statements, registering users, wrk results (bench/activity.lua),
+# and starting the stack through deploy/local/run.sh.
 # The sourcing script sets OUT (its results directory) and DRIPLOOP_LOCAL_DATA_DIR first.
 
 # shellcheck source=deploy/local/lib.sh
@@ -38,6 +39,54 @@ ticks_of() {
 }
 
 say() { echo "$*" | tee -a "$OUT/summary.txt"; }
+
+# A command, else its Debian package installed with apt-get (as root): command, package.
+ensure_tool() {
+  command -v "$1" >/dev/null && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing $2 (apt-get)..."
+    apt-get install -y -q "$2" >"$OUT/apt-$2.log" 2>&1 \
+      || { apt-get update -q >>"$OUT/apt-$2.log" 2>&1 && apt-get install -y -q "$2" >>"$OUT/apt-$2.log" 2>&1; } \
+      || dl_die "could not install $2 (see $OUT/apt-$2.log)"
+  else
+    dl_die "$1 is needed: install the $2 package"
+  fi
+}
+
+now_ms() {
+  if [ -n "${EPOCHREALTIME:-}" ]; then
+    local t="${EPOCHREALTIME/,/.}"
+    echo $(( ${t%.*} * 1000 + 10#$(printf '%.3s' "${t#*.}") ))
+  else
+    echo $(( $(date +%s) * 1000 ))
+  fi
+}
+
+# CPU ticks the whole machine has been busy so far.
+machine_busy_ticks() {
+  awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
+}
+
+# Registers bench_user_1 .. bench_user_N (with an email each) through the API: ingest URL, N.
+bench_register_users() {
+  local registered
+  echo "registering $2 users..."
+  seq 1 "$2" | xargs -P 8 -I{} curl -s -o /dev/null -w '%{http_code}\n' -X POST "$1/api/v1/users" \
+    -H "Authorization: Bearer $DRIPLOOP_API_KEY" -H 'Content-Type: application/json' \
+    -d '{"externalUserId":"bench_user_{}","email":"bench_user_{}@example.com","metadata":{"plan":"free"}}' \
+    >"$OUT/users.txt"
+  registered=$(grep -c '^20[01]$' "$OUT/users.txt" || true)
+  [ "$registered" = "$2" ] || dl_die "only $registered of $2 users registered (status codes in $OUT/users.txt)"
+}
+
+# Reads the BENCH_RESULT line that bench/activity.lua prints into r_requests, r_duration_us, r_non2xx,
+# r_socket_errors, r_p50_us, r_p99_us: the wrk output file.
+bench_wrk_result() {
+  local result
+  result="$(grep '^BENCH_RESULT' "$1" || true)"
+  [ -n "$result" ] || dl_die "wrk printed no result (see $1 and ${1%.txt}.err)"
+  eval "$(echo "${result#BENCH_RESULT }" | tr ' ' '\n' | sed 's/^/r_/')"
+}
 
 sql() {
   PGPASSWORD=postgres psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d driploop -qAtX -v ON_ERROR_STOP=1 "$@"
