@@ -7,6 +7,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.kit.outbox.DeadLetter;
 import net.driploop.kit.outbox.OutboxRecord;
 import net.driploop.kit.outbox.OutboxRelay;
 import net.driploop.kit.outbox.OutboxWriter;
@@ -48,12 +49,14 @@ public class Deliveries {
     /** Stores commands once (new rows only); a deleted user's are stored as skipped. Returns each new row's status. */
     private static final String ACCEPT = """
             INSERT INTO webhook.deliveries (id, app_id, external_user_id, correlation_id, command, status, due_at,
-                                            created_at, updated_at)
+                                            source_partition, source_offset, created_at, updated_at)
             SELECT r.id, r.app_id, r.external_user_id, r.correlation_id, r.command,
                    CASE WHEN d.app_id IS NULL THEN 'pending' ELSE 'skipped' END,
-                   CASE WHEN d.app_id IS NULL THEN r.due_at END, now(), now()
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
-                 WITH ORDINALITY AS r(id, app_id, external_user_id, correlation_id, command, due_at, ord)
+                   CASE WHEN d.app_id IS NULL THEN r.due_at END, r.source_partition, r.source_offset, now(), now()
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::integer[],
+                        $8::bigint[])
+                 WITH ORDINALITY AS r(id, app_id, external_user_id, correlation_id, command, due_at, source_partition,
+                                      source_offset, ord)
             LEFT JOIN webhook.deleted_users d ON d.app_id = r.app_id AND d.external_user_id = r.external_user_id
             ORDER BY r.ord
             ON CONFLICT (id) DO NOTHING
@@ -69,7 +72,7 @@ public class Deliveries {
             UPDATE webhook.deliveries SET due_at = now() + make_interval(secs => $1), updated_at = now()
             WHERE id IN (SELECT id FROM webhook.deliveries WHERE status = 'pending' AND due_at <= now()
                          ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-            RETURNING id, command, attempts""";
+            RETURNING id, command, attempts, source_partition, source_offset""";
     private static final String BACKLOG = "SELECT count(*) AS n FROM webhook.deliveries WHERE status = 'pending'";
 
     private final Pool pool;
@@ -100,8 +103,8 @@ public class Deliveries {
         this.lease = config.connectTimeout().plus(config.responseTimeout()).plusSeconds(10);
     }
 
-    /** A command as read from Kafka: parsed, and its JSON as received (stored as-is). */
-    public record Received(CallWebhook command, String json) {
+    /** A command as read from Kafka: parsed, its JSON as received (stored as-is), and where it was read. */
+    public record Received(CallWebhook command, String json, int partition, long offset) {
     }
 
     /**
@@ -118,6 +121,8 @@ public class Deliveries {
         int n = commands.size();
         String[][] columns = new String[5][n];
         OffsetDateTime[] due = new OffsetDateTime[n];
+        Integer[] partitions = new Integer[n];
+        Long[] offsets = new Long[n];
         OffsetDateTime now = now();
         java.util.Set<String> attemptNow = new java.util.HashSet<>();
         for (int i = 0; i < n; i++) {
@@ -127,6 +132,8 @@ public class Deliveries {
             columns[2][i] = command.externalUserId();
             columns[3][i] = command.correlationId();
             columns[4][i] = commands.get(i).json();
+            partitions[i] = commands.get(i).partition();
+            offsets[i] = commands.get(i).offset();
             boolean startNow = i < room;
             due[i] = startNow ? now.plus(lease) : now;
             if (startNow) {
@@ -134,7 +141,8 @@ public class Deliveries {
             }
         }
         Uni<Accepted> work = pool.withTransaction(conn -> conn.preparedQuery(ACCEPT)
-                .execute(Tuple.from(List.<Object>of(columns[0], columns[1], columns[2], columns[3], columns[4], due)))
+                .execute(Tuple.from(List.<Object>of(columns[0], columns[1], columns[2], columns[3], columns[4], due,
+                        partitions, offsets)))
                 .flatMap(rows -> {
                     Map<String, String> status = new java.util.HashMap<>();
                     rows.forEach(row -> status.put(row.getString("id"), row.getString("status")));
@@ -151,7 +159,8 @@ public class Deliveries {
                 if (SKIPPED.equals(status)) {
                     metrics.skipped();
                 } else if (PENDING.equals(status) && attemptNow.contains(received.command().id())) {
-                    dispatch(new ClaimedDelivery(received.command().id(), received.json(), 0));
+                    dispatch(new ClaimedDelivery(received.command().id(), received.json(), 0, received.partition(),
+                            received.offset()));
                 }
             }
         }).replaceWithVoid();
@@ -173,7 +182,7 @@ public class Deliveries {
                 .map(rows -> {
                     List<ClaimedDelivery> claimed = new ArrayList<>();
                     rows.forEach(row -> claimed.add(new ClaimedDelivery(row.getString("id"), row.getString("command"),
-                            row.getInteger("attempts"))));
+                            row.getInteger("attempts"), row.getInteger("source_partition"), row.getLong("source_offset"))));
                     claimed.forEach(this::dispatch);
                     return claimed.size();
                 }));
@@ -266,8 +275,9 @@ public class Deliveries {
         List<OutboxRecord> records = new ArrayList<>(List.of(result(command, DeliveryResult.FAILED, detail, at, attempt),
                 log(command, "webhook.failed", detail, at)));
         if (!outcome.permanent() && !outcome.gone()) {
-            records.add(OutboxRecord.forUser(Topics.dlq(Topics.WEBHOOK_COMMANDS), command.id(), CommandTypes.CALL_WEBHOOK,
-                    command.appId(), command.externalUserId(), command.correlationId(), at, command, null));
+            records.add(DeadLetter.retriesExhausted(Topics.WEBHOOK_COMMANDS, delivery.partition(), delivery.offset(), error,
+                    attempt).of(command.id(), CommandTypes.CALL_WEBHOOK, command.appId(), command.externalUserId(),
+                    command.correlationId(), delivery.command()));
         }
         return record(delivery, FAILED, null, status, error, records).invoke(done -> metrics.failed()).replaceWithVoid();
     }
