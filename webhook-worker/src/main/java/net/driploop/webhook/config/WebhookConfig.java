@@ -46,6 +46,12 @@ public interface WebhookConfig {
     @WithDefault("200")
     int sweepBatch();
 
+    /**
+     * A PEM file of certificates that receivers' TLS certificates must chain to, instead of the JVM's trust store
+     * (receivers behind a private CA); unset: the JVM's trust store.
+     */
+    Optional<String> trustCertificates();
+
     /** Most requests in flight per replica; past it new deliveries wait for the sweep. */
     @WithDefault("2000")
     int maxInFlight();

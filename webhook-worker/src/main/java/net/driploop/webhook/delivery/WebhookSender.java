@@ -5,6 +5,7 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.core.buffer.Buffer;
@@ -43,14 +44,16 @@ public class WebhookSender {
         this.guard = guard;
         this.responseTimeout = config.responseTimeout();
         this.connectTimeout = config.connectTimeout();
-        this.client = vertx.createHttpClient(new HttpClientOptions()
+        HttpClientOptions options = new HttpClientOptions()
                 .setConnectTimeout((int) config.connectTimeout().toMillis())
                 .setKeepAlive(true)
                 .setMaxPoolSize(50)
                 .setForceSni(true)
                 .setVerifyHost(true)
                 .setTryUseCompression(false)
-                .setMaxRedirects(0));
+                .setMaxRedirects(0);
+        config.trustCertificates().ifPresent(pem -> options.setTrustOptions(new PemTrustOptions().addCertPath(pem)));
+        this.client = vertx.createHttpClient(options);
     }
 
     /** Checks the target, then sends; never fails: every problem is an {@link AttemptOutcome}. */
@@ -115,8 +118,20 @@ public class WebhookSender {
         if (failure instanceof UnresolvedHost) {
             return AttemptOutcome.error("the host does not resolve: " + failure.getMessage(), millisSince(started));
         }
+        return AttemptOutcome.error(describe(failure), millisSince(started));
+    }
+
+    /** The failure's message and, when it wraps one, its root cause's (e.g. why a TLS handshake failed). */
+    static String describe(Throwable failure) {
         String message = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
-        return AttemptOutcome.error(message, millisSince(started));
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root != failure && root.getMessage() != null && !message.contains(root.getMessage())) {
+            message += ": " + root.getMessage();
+        }
+        return message;
     }
 
     private static long millisSince(long started) {

@@ -22,7 +22,7 @@ import java.util.Optional;
 @ApplicationScoped
 public class TargetGuard {
 
-    /** Resolves a host name to its addresses (blocking); replaceable in tests. */
+    /** Resolves a host name to its addresses (blocking): the system's resolver ({@link SystemResolver}), or a test's. */
     public interface Resolver {
         InetAddress[] resolve(String host) throws UnknownHostException;
     }
@@ -31,8 +31,8 @@ public class TargetGuard {
     private final Resolver resolver;
 
     @Inject
-    public TargetGuard(WebhookConfig config) {
-        this(config.allowPrivateTargets(), InetAddress::getAllByName);
+    public TargetGuard(WebhookConfig config, Resolver resolver) {
+        this(config.allowPrivateTargets(), resolver);
     }
 
     public TargetGuard(boolean allowPrivate, Resolver resolver) {

@@ -1,6 +1,13 @@
 package net.driploop.webhook.delivery;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsServer;
+
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +22,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 
-/** A real HTTP receiver on 127.0.0.1 for tests: answers each path from a script and records what it received. */
+/**
+ * A real HTTP (or HTTPS) receiver on 127.0.0.1 for tests: answers each path from a script and records what it
+ * received, with the TLS server name the client asked for.
+ */
 final class Receiver implements AutoCloseable {
 
     /** One answer: a status and optional headers. */
@@ -30,8 +40,8 @@ final class Receiver implements AutoCloseable {
         }
     }
 
-    /** One request as received. */
-    record Received(String method, String path, Map<String, String> headers, String body, long atMillis) {
+    /** One request as received; {@code sni} is the server name of the TLS handshake (null over plain HTTP). */
+    record Received(String method, String path, Map<String, String> headers, String body, long atMillis, String sni) {
         String header(String name) {
             return headers.get(name.toLowerCase());
         }
@@ -42,7 +52,19 @@ final class Receiver implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
 
     Receiver() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        this(null);
+    }
+
+    /** An HTTPS receiver when {@code tls} is given (its key and certificate), else plain HTTP. */
+    Receiver(SSLContext tls) throws IOException {
+        InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        if (tls == null) {
+            server = HttpServer.create(address, 50);
+        } else {
+            HttpsServer https = HttpsServer.create(address, 50);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            server = https;
+        }
         server.setExecutor(Executors.newFixedThreadPool(4));
         server.createContext("/", exchange -> {
             String body;
@@ -55,7 +77,8 @@ final class Receiver implements AutoCloseable {
             if (exchange.getRequestURI().getRawQuery() != null) {
                 path += "?" + exchange.getRequestURI().getRawQuery();
             }
-            received.add(new Received(exchange.getRequestMethod(), path, headers, body, System.currentTimeMillis()));
+            received.add(new Received(exchange.getRequestMethod(), path, headers, body, System.currentTimeMillis(),
+                    serverName(exchange)));
             Deque<Reply> script = scripts.get(exchange.getRequestURI().getRawPath());
             Reply reply;
             synchronized (this) {
@@ -79,6 +102,20 @@ final class Receiver implements AutoCloseable {
 
     String url(String path) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    }
+
+    /** The URL of {@code path} with {@code host} as the name (which must lead to 127.0.0.1). */
+    String url(String host, String path) {
+        return (server instanceof HttpsServer ? "https://" : "http://") + host + ":" + server.getAddress().getPort() + path;
+    }
+
+    private static String serverName(com.sun.net.httpserver.HttpExchange exchange) {
+        if (exchange instanceof HttpsExchange https && https.getSSLSession() instanceof ExtendedSSLSession session) {
+            return session.getRequestedServerNames().stream()
+                    .map(name -> name instanceof SNIHostName host ? host.getAsciiName() : name.toString())
+                    .findFirst().orElse(null);
+        }
+        return null;
     }
 
     int port() {
