@@ -26,7 +26,7 @@ final class TestCertificates {
     /** Creates a key and a self-signed certificate for {@code dnsName} under {@code name}; returns its PEM file. */
     Path create(String name, String dnsName) throws Exception {
         keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA",
-                "-dname", "CN=" + dnsName, "-ext", "SAN=dns:" + dnsName, "-validity", "2",
+                "-dname", "CN=" + dnsName + ", OU=" + name, "-ext", "SAN=dns:" + dnsName, "-validity", "2",
                 "-keystore", keyStore(name).toString(), "-storetype", "PKCS12",
                 "-storepass", new String(PASSWORD), "-keypass", new String(PASSWORD));
         Path pem = dir.resolve(name + ".pem");
