@@ -47,7 +47,8 @@ public class WebhookSender {
         HttpClientOptions options = new HttpClientOptions()
                 .setConnectTimeout((int) config.connectTimeout().toMillis())
                 .setKeepAlive(true)
-                .setMaxPoolSize(50)
+                // never more connections to a target than attempts may run on it: none waits inside the client
+                .setMaxPoolSize(config.maxPerTarget())
                 .setForceSni(true)
                 .setVerifyHost(true)
                 .setTryUseCompression(false)
@@ -59,15 +60,18 @@ public class WebhookSender {
     /** Checks the target, then sends; never fails: every problem is an {@link AttemptOutcome}. */
     public Uni<AttemptOutcome> send(RenderedRequest request, Map<String, String> signatureHeaders) {
         long started = System.nanoTime();
-        return Uni.createFrom().item(() -> {
-                    try {
-                        return guard.check(request.url());
-                    } catch (UnknownHostException e) {
-                        throw new UnresolvedHost(e.getMessage());
-                    }
-                })
-                // DNS resolution blocks: off the event loop
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+        Uni<Target> checked = Uni.createFrom().item(() -> {
+            try {
+                return guard.check(request.url());
+            } catch (UnknownHostException e) {
+                throw new UnresolvedHost(e.getMessage());
+            }
+        });
+        // a host name may need DNS, which blocks: off the event loop (an address literal is checked in place)
+        if (!TargetGuard.hasAddressLiteral(request.url())) {
+            checked = checked.runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+        }
+        return checked
                 .flatMap(target -> exchange(target, request, signatureHeaders, started))
                 .onFailure().recoverWithItem(failure -> outcomeOf(failure, started));
     }

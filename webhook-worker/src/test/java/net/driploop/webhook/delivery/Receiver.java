@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real HTTP (or HTTPS) receiver on 127.0.0.1 for tests: answers each path from a script and records what it
@@ -50,6 +51,9 @@ final class Receiver implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, Deque<Reply>> scripts = new ConcurrentHashMap<>();
     private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger mostOpen = new AtomicInteger();
+    private volatile long delayMillis;
 
     Receiver() throws IOException {
         this(null);
@@ -79,6 +83,7 @@ final class Receiver implements AutoCloseable {
             }
             received.add(new Received(exchange.getRequestMethod(), path, headers, body, System.currentTimeMillis(),
                     serverName(exchange)));
+            mostOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
             Deque<Reply> script = scripts.get(exchange.getRequestURI().getRawPath());
             Reply reply;
             synchronized (this) {
@@ -88,11 +93,27 @@ final class Receiver implements AutoCloseable {
             if (reply.status() < 0) {
                 return; // leave the exchange open: the worker's response timeout must end it
             }
+            try {
+                Thread.sleep(delayMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            open.decrementAndGet();
             reply.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
             exchange.sendResponseHeaders(reply.status(), -1);
             exchange.close();
         });
         server.start();
+    }
+
+    /** Answers every request only after {@code millis} (a slow receiver; up to four at once). */
+    void answerAfter(long millis) {
+        delayMillis = millis;
+    }
+
+    /** The most requests this receiver had open at once (hanging ones stay open). */
+    int mostOpen() {
+        return mostOpen.get();
     }
 
     /** Answers {@code path} with these replies in turn, the last one from then on. */
@@ -120,6 +141,11 @@ final class Receiver implements AutoCloseable {
 
     int port() {
         return server.getAddress().getPort();
+    }
+
+    /** Every request received, in order. */
+    List<Received> all() {
+        return List.copyOf(received);
     }
 
     List<Received> received(String path) {
