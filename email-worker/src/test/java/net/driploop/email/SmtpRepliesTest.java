@@ -7,7 +7,10 @@ import net.driploop.email.Fixtures.User;
 import net.driploop.infra.InfraTestResource;
 import net.driploop.infra.TestInfra;
 import net.driploop.infra.TopicReader;
+import net.driploop.model.CloudEventHeaders;
+import net.driploop.model.DeadLetterHeaders;
 import net.driploop.model.Topics;
+import net.driploop.model.command.CommandTypes;
 import net.driploop.model.command.DeliveryResult;
 import net.driploop.model.command.SendEmail;
 import net.driploop.model.log.AutomationLogEntry;
@@ -94,8 +97,12 @@ class SmtpRepliesTest {
                     .containsEntry("reason", "retries_exhausted").containsEntry("attempt", 4);
             await().atMost(DEADLINE).untilAsserted(() -> assertThat(dlq.poll(m -> m.value().contains(command.id())))
                     .singleElement().satisfies(m -> {
-                        assertThat(m.header("dead-letter-reason")).isEqualTo("retries_exhausted");
-                        assertThat(m.header("dead-letter-cause")).contains("451");
+                        assertThat(m.header(DeadLetterHeaders.REASON)).isEqualTo("retries_exhausted");
+                        assertThat(m.header(DeadLetterHeaders.CAUSE)).contains("451");
+                        assertThat(m.header(DeadLetterHeaders.ATTEMPTS)).isEqualTo("4");
+                        assertThat(m.header(DeadLetterHeaders.TOPIC)).isEqualTo(Topics.EMAIL_COMMANDS);
+                        assertThat(m.header(CloudEventHeaders.TYPE)).isEqualTo(CommandTypes.SEND_EMAIL);
+                        assertThat(m.header(CloudEventHeaders.SOURCE)).isEqualTo(CloudEventHeaders.source("email-worker"));
                         assertThat(m.header("ce_correlationid")).isEqualTo(command.correlationId());
                         assertThat(m.key()).isEqualTo(Topics.userKey(command.appId(), command.externalUserId()));
                         assertThat(Fixtures.read(m.value(), SendEmail.class)).isEqualTo(command);

@@ -205,20 +205,9 @@ public class DeliveryService {
         }
         Log.warnf("email %s: retries exhausted after %d attempts, dead-lettered: %s", command.id(), attempt,
                 failure.reply());
-        return deadLetters.send(command, json.write(command), ceId, "retries_exhausted", failure.reply(), attempt)
-                .flatMap(v -> fail(conn, command, "retries_exhausted", failure.reply(), attempt, "sending"))
-                .map(Decision::records)
-                .onFailure().recoverWithUni(dlqFailure -> {
-                    // Kafka refused the dead letter: keep the command in the retry table and try again later
-                    Duration wait = delays.isEmpty() ? Duration.ofMinutes(1) : delays.get(delays.size() - 1);
-                    Log.warnf("email %s: could not dead-letter it (%s); trying again in %s", command.id(),
-                            dlqFailure.getMessage(), wait);
-                    return ledger.finish(conn, command.id(), "retrying", "dead_letter_pending", null, failure.reply(),
-                                    "sending")
-                            .flatMap(moved -> ledger.scheduleRetry(conn, command.id(), ceId, json.write(command),
-                                    attempt, OffsetDateTime.now(ZoneOffset.UTC).plus(wait), failure.reply()))
-                            .replaceWith(NONE);
-                });
+        return fail(conn, command, "retries_exhausted", failure.reply(), attempt, "sending")
+                .flatMap(decision -> deadLetters.write(conn, command, json.write(command), ceId, failure.reply(), attempt)
+                        .map(dead -> java.util.stream.Stream.concat(decision.records().stream(), dead.stream()).toList()));
     }
 
     private Uni<Decision> skip(SqlConnection conn, SendEmail command, String reason, String... from) {

@@ -1,64 +1,36 @@
 package net.driploop.email.retry;
 
 import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
-import net.driploop.model.CloudEventHeaders;
-import net.driploop.model.Timestamps;
+import net.driploop.kit.outbox.DeadLetter;
+import net.driploop.kit.outbox.OutboxWriter;
+import net.driploop.kit.outbox.StoredRecord;
 import net.driploop.model.Topics;
 import net.driploop.model.command.CommandTypes;
 import net.driploop.model.command.SendEmail;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
 
-import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
- * Sends a command whose retries ran out to {@code driploop.email-commands.v1.dlq}: the command as it came,
- * its CloudEvents headers, and why ({@code dead-letter-reason}, {@code dead-letter-cause}, the header names
- * the Kafka connector uses for records it dead-letters itself).
+ * Writes a command whose retries ran out to {@code driploop.email-commands.v1.dlq} through the outbox, in the
+ * transaction that records the failure: the command, its CloudEvents attributes, and why in the
+ * {@link net.driploop.model.DeadLetterHeaders} ({@code dead-letter-reason}, {@code dead-letter-cause}, …).
  */
 @ApplicationScoped
 public class DeadLetters {
 
-    public static final String REASON = "dead-letter-reason";
-    public static final String CAUSE = "dead-letter-cause";
-    public static final String TOPIC = "dead-letter-topic";
-    public static final String ATTEMPTS = "dead-letter-attempts";
+    private final OutboxWriter outbox;
 
-    private final MutinyEmitter<String> emitter;
-
-    public DeadLetters(@Channel("email-dead-letters") MutinyEmitter<String> emitter) {
-        this.emitter = emitter;
+    public DeadLetters(OutboxWriter outbox) {
+        this.outbox = outbox;
     }
 
-    /** Completes once the broker has the record. */
-    public Uni<Void> send(SendEmail command, String commandJson, String ceId, String reason, String cause, int attempts) {
-        RecordHeaders headers = new RecordHeaders();
-        header(headers, CloudEventHeaders.SPEC_VERSION, CloudEventHeaders.SPEC_VERSION_VALUE);
-        header(headers, CloudEventHeaders.ID, ceId == null ? command.id() : ceId);
-        header(headers, CloudEventHeaders.TYPE, CommandTypes.SEND_EMAIL);
-        header(headers, CloudEventHeaders.SOURCE, CloudEventHeaders.source("email-worker"));
-        header(headers, CloudEventHeaders.TIME, Timestamps.format(Timestamps.now()));
-        header(headers, CloudEventHeaders.SUBJECT, command.externalUserId());
-        header(headers, CloudEventHeaders.CORRELATION_ID, command.correlationId());
-        header(headers, CloudEventHeaders.CONTENT_TYPE, CloudEventHeaders.JSON);
-        header(headers, REASON, reason);
-        header(headers, CAUSE, cause);
-        header(headers, TOPIC, Topics.EMAIL_COMMANDS);
-        header(headers, ATTEMPTS, Integer.toString(attempts));
-        Message<String> message = Message.of(commandJson).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
-                .withKey(Topics.userKey(command.appId(), command.externalUserId()))
-                .withHeaders(headers)
-                .build());
-        return emitter.sendMessage(message);
-    }
-
-    private static void header(RecordHeaders headers, String name, String value) {
-        if (value != null) {
-            headers.add(name, value.getBytes(StandardCharsets.UTF_8));
-        }
+    /** The dead letter's outbox row, for the relay once the transaction of {@code sql} commits. */
+    public Uni<List<StoredRecord>> write(SqlClient sql, SendEmail command, String commandJson, String ceId,
+            String cause, int attempts) {
+        return outbox.insert(sql, List.of(DeadLetter.retriesExhausted(Topics.EMAIL_COMMANDS, null, null, cause, attempts)
+                .of(ceId == null ? command.id() : ceId, CommandTypes.SEND_EMAIL, command.appId(),
+                        command.externalUserId(), command.correlationId(), commandJson)));
     }
 }

@@ -219,6 +219,9 @@ public class OutboxRelay {
             }
             header(headers, CloudEventHeaders.CORRELATION_ID, record.correlationId());
             header(headers, CloudEventHeaders.CONTENT_TYPE, CloudEventHeaders.JSON);
+            if (record.headers() != null) {
+                json.readMap(record.headers()).forEach((name, value) -> header(headers, name, String.valueOf(value)));
+            }
             ProducerRecord<String, byte[]> producerRecord = new ProducerRecord<>(record.topic(), null, record.key(),
                     record.payload().getBytes(StandardCharsets.UTF_8), headers);
             producer.send(producerRecord, (metadata, error) -> {

@@ -13,12 +13,13 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Writes outbox rows with one statement, on the connection (and so in the transaction) of the change.
  * New rows are leased to this replica's relay, which sends them right after commit; if it does not, the
- * sweep takes them once the lease runs out. The outbox table has the columns of {@link #insertColumns()}
- * plus {@code id bigint identity}, {@code created_at} and {@code lease_until}.
+ * sweep takes them once the lease runs out. The outbox table has the columns of {@link #insertInto()}
+ * plus {@code id bigint identity}, {@code created_at} and {@code headers} (extra Kafka headers as a JSON object).
  */
 @ApplicationScoped
 public class OutboxWriter {
@@ -35,7 +36,10 @@ public class OutboxWriter {
         this.json = json;
         this.lease = config.lease();
         this.table = config.table();
-        this.plainInsert = insertStatement("", "NULL");
+        this.plainInsert = "INSERT INTO " + table + " (topic, record_key, ce_id, ce_type, ce_time, ce_subject, "
+                + "correlation_id, payload, lease_until, headers)\nSELECT " + rowSelect("NULL") + ", $10, h.headers\nFROM "
+                + unnest(1) + "\nJOIN unnest($11::text[]) WITH ORDINALITY AS h(headers, ord) ON h.ord = r.ord"
+                + "\nORDER BY r.ord\nRETURNING " + StoredRecord.COLUMNS;
     }
 
     /** The schema-qualified outbox table. */
@@ -84,13 +88,26 @@ public class OutboxWriter {
                 + "\nORDER BY r.ord\nRETURNING " + StoredRecord.COLUMNS;
     }
 
-    /** Inserts records whose payloads are complete. */
+    /** Inserts records whose payloads are complete, with their extra headers; the rows returned go to the relay after commit. */
     public Uni<List<StoredRecord>> insert(SqlClient sql, List<OutboxRecord> records) {
-        return insert(sql, plainInsert, records);
+        String[] headers = new String[records.size()];
+        for (int i = 0; i < headers.length; i++) {
+            Map<String, String> extra = records.get(i).headers();
+            headers[i] = extra.isEmpty() ? null : json.write(extra);
+        }
+        return sql.preparedQuery(plainInsert)
+                .execute(addColumns(Tuple.tuple(), records).addValue(leaseUntil()).addArrayOfString(headers))
+                .map(OutboxWriter::stored);
     }
 
-    /** Inserts records with a statement from {@link #insertStatement}; the rows returned go to the relay after commit. */
+    /**
+     * Inserts records with a statement from {@link #insertStatement}; the rows returned go to the relay after commit.
+     * Such a statement writes no extra headers: records that carry some go through {@link #insert(SqlClient, List)}.
+     */
     public Uni<List<StoredRecord>> insert(SqlClient sql, String statement, List<OutboxRecord> records) {
+        if (records.stream().anyMatch(record -> !record.headers().isEmpty())) {
+            throw new IllegalArgumentException("records with extra headers are written by insert(sql, records)");
+        }
         return sql.preparedQuery(statement)
                 .execute(addColumns(Tuple.tuple(), records).addValue(leaseUntil()))
                 .map(OutboxWriter::stored);
@@ -101,7 +118,10 @@ public class OutboxWriter {
         return OffsetDateTime.now(ZoneOffset.UTC).plus(lease);
     }
 
-    /** Adds the records to {@code tuple} as {@link #COLUMN_COUNT} parallel arrays, one per column. */
+    /**
+     * Adds the records to {@code tuple} as {@link #COLUMN_COUNT} parallel arrays, one per column (not their extra
+     * headers: see {@link #insert(SqlClient, List)}).
+     */
     public Tuple addColumns(Tuple tuple, List<OutboxRecord> records) {
         int n = records.size();
         String[][] columns = new String[COLUMN_COUNT][n];

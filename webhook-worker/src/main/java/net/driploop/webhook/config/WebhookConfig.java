@@ -42,11 +42,28 @@ public interface WebhookConfig {
     @WithDefault("1s")
     String sweepInterval();
 
-    /** Most due deliveries one sweep claims. */
-    @WithDefault("200")
+    /** Most due deliveries one sweep claims; a sweep that fills it claims again at once. */
+    @WithDefault("500")
     int sweepBatch();
+
+    /**
+     * A PEM file of certificates that receivers' TLS certificates must chain to, instead of the JVM's trust store
+     * (receivers behind a private CA); unset: the JVM's trust store.
+     */
+    Optional<String> trustCertificates();
 
     /** Most requests in flight per replica; past it new deliveries wait for the sweep. */
     @WithDefault("2000")
     int maxInFlight();
+
+    /**
+     * Most requests in flight per replica to one target (scheme, host and port), and so connections to it; past it
+     * the target's deliveries wait for the sweep, while other targets' go on.
+     */
+    @WithDefault("100")
+    int maxPerTarget();
+
+    /** How long an app's signing secrets are kept in memory; a rotation on another replica shows after at most this. */
+    @WithDefault("PT5S")
+    Duration secretCacheTtl();
 }

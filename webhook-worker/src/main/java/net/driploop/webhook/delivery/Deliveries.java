@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.kit.outbox.DeadLetter;
 import net.driploop.kit.outbox.OutboxRecord;
 import net.driploop.kit.outbox.OutboxRelay;
 import net.driploop.kit.outbox.OutboxWriter;
@@ -27,15 +29,19 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The delivery ledger and its attempts. A command is stored once (its id is the dedupe key) and then attempted
- * beside the consumer, never inside it; each attempt's outcome, its DeliveryResult and log entry (and a dead
- * letter when the schedule is spent) commit together, and the retry sweep claims due rows with SKIP LOCKED.
+ * beside the consumer, never inside it, while its target and the replica have room ({@link TargetLimits}); the
+ * others stay due for the sweep, which claims rows with SKIP LOCKED, leaving targets without room. Each attempt's
+ * outcome, its DeliveryResult and log entry (and a dead letter when the schedule is spent) commit together
+ * ({@link OutcomeRecorder}).
  */
 @ApplicationScoped
 public class Deliveries {
@@ -48,28 +54,55 @@ public class Deliveries {
     /** Stores commands once (new rows only); a deleted user's are stored as skipped. Returns each new row's status. */
     private static final String ACCEPT = """
             INSERT INTO webhook.deliveries (id, app_id, external_user_id, correlation_id, command, status, due_at,
-                                            created_at, updated_at)
+                                            source_partition, source_offset, target, created_at, updated_at)
             SELECT r.id, r.app_id, r.external_user_id, r.correlation_id, r.command,
                    CASE WHEN d.app_id IS NULL THEN 'pending' ELSE 'skipped' END,
-                   CASE WHEN d.app_id IS NULL THEN r.due_at END, now(), now()
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
-                 WITH ORDINALITY AS r(id, app_id, external_user_id, correlation_id, command, due_at, ord)
+                   CASE WHEN d.app_id IS NULL THEN r.due_at END, r.source_partition, r.source_offset, r.target, now(), now()
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::integer[],
+                        $8::bigint[], $9::text[])
+                 WITH ORDINALITY AS r(id, app_id, external_user_id, correlation_id, command, due_at, source_partition,
+                                      source_offset, target, ord)
             LEFT JOIN webhook.deleted_users d ON d.app_id = r.app_id AND d.external_user_id = r.external_user_id
             ORDER BY r.ord
             ON CONFLICT (id) DO NOTHING
             RETURNING id, status""";
-    private static final String IS_DELETED = "SELECT 1 FROM webhook.deleted_users WHERE app_id = $1 AND external_user_id = $2";
-    /** Only the attempt that saw {@code attempts} may record the next one: a duplicate attempt records nothing. */
-    private static final String FINISH = """
-            UPDATE webhook.deliveries SET status = $2, attempts = $3, due_at = $4::timestamptz, last_status = $5::integer,
-                                          last_error = $6::text,
-                                          updated_at = now()
-            WHERE id = $1 AND status = 'pending' AND attempts = $7""";
+    /** What a claim returns of each row, and whether its user has been deleted meanwhile. */
+    private static final String CLAIMED = """
+            d.id, d.command, d.attempts, d.source_partition, d.source_offset, d.target,
+            EXISTS (SELECT 1 FROM webhook.deleted_users u
+                    WHERE u.app_id = d.app_id AND u.external_user_id = d.external_user_id) AS deleted""";
+    /**
+     * Claims due rows, oldest first: none of a target at its limit ($3), at most the room of a target with attempts
+     * running ($6, $7; others $5), at most $2 in all, looking at the $4 oldest; each leased for $1 seconds. Also says
+     * whether the user has been deleted meanwhile.
+     */
     private static final String CLAIM = """
-            UPDATE webhook.deliveries SET due_at = now() + make_interval(secs => $1), updated_at = now()
-            WHERE id IN (SELECT id FROM webhook.deliveries WHERE status = 'pending' AND due_at <= now()
-                         ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-            RETURNING id, command, attempts""";
+            WITH due AS (
+                SELECT id, target, due_at FROM webhook.deliveries
+                WHERE status = 'pending' AND due_at <= now() AND target <> ALL($3::text[])
+                ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED
+            ), picked AS (
+                SELECT id FROM (
+                    SELECT due.id, due.due_at, row_number() OVER (PARTITION BY due.target ORDER BY due.due_at, due.id) AS n,
+                           coalesce(r.room, $5) AS room
+                    FROM due LEFT JOIN unnest($6::text[], $7::integer[]) AS r(target, room) ON r.target = due.target
+                ) ranked
+                WHERE n <= room ORDER BY due_at LIMIT $2
+            )
+            UPDATE webhook.deliveries d SET due_at = now() + make_interval(secs => $1), updated_at = now()
+            FROM picked WHERE d.id = picked.id
+            RETURNING\s""" + CLAIMED;
+    /** Claims the oldest due deliveries of each target in $2, at most its room in $3 (the same order); leased for $1 s. */
+    private static final String REFILL = """
+            WITH picked AS (
+                SELECT d.id FROM unnest($2::text[], $3::integer[]) AS t(target, room)
+                CROSS JOIN LATERAL (SELECT id FROM webhook.deliveries
+                                    WHERE status = 'pending' AND target = t.target AND due_at <= now()
+                                    ORDER BY due_at LIMIT t.room FOR UPDATE SKIP LOCKED) d
+            )
+            UPDATE webhook.deliveries d SET due_at = now() + make_interval(secs => $1), updated_at = now()
+            FROM picked WHERE d.id = picked.id
+            RETURNING\s""" + CLAIMED;
     private static final String BACKLOG = "SELECT count(*) AS n FROM webhook.deliveries WHERE status = 'pending'";
 
     private final Pool pool;
@@ -80,13 +113,16 @@ public class Deliveries {
     private final SigningSecrets secrets;
     private final WebhookSender sender;
     private final DeliveryMetrics metrics;
+    private final TargetLimits limits;
+    private final OutcomeRecorder recorder;
     private final RetrySchedule schedule;
     private final WebhookConfig config;
     /** How long an attempt owns its row: its timeouts, and time to record the outcome. */
     private final Duration lease;
 
     public Deliveries(Pool pool, OutboxWriter outbox, OutboxRelay relay, ObjectMapper mapper, RequestRenderer renderer,
-            SigningSecrets secrets, WebhookSender sender, DeliveryMetrics metrics, WebhookConfig config) {
+            SigningSecrets secrets, WebhookSender sender, DeliveryMetrics metrics, TargetLimits limits,
+            OutcomeRecorder recorder, WebhookConfig config) {
         this.pool = pool;
         this.outbox = outbox;
         this.relay = relay;
@@ -95,48 +131,53 @@ public class Deliveries {
         this.secrets = secrets;
         this.sender = sender;
         this.metrics = metrics;
+        this.limits = limits;
+        this.recorder = recorder;
         this.config = config;
         this.schedule = new RetrySchedule(config);
         this.lease = config.connectTimeout().plus(config.responseTimeout()).plusSeconds(10);
     }
 
-    /** A command as read from Kafka: parsed, and its JSON as received (stored as-is). */
-    public record Received(CallWebhook command, String json) {
+    /** A command as read from Kafka: parsed, its JSON as received (stored as-is), and where it was read. */
+    public record Received(CallWebhook command, String json, int partition, long offset) {
     }
 
     /**
-     * Stores a batch of commands from Kafka with one statement and, once committed, starts their first attempts
-     * while this replica has in-flight room (the others are due at once, for the sweep). Commands seen before
+     * Stores a batch of commands from Kafka with one statement and, once committed, starts the first attempts of those
+     * whose target and this replica have room; the others are due at once, for the sweep. Commands seen before
      * change nothing; a deleted user's are stored as skipped, with their results, in the same transaction.
      */
     public Uni<Void> accept(List<Received> batch) {
         // sorted by id, so that two replicas inserting the same ids (after a rebalance) lock rows in the same order
-        Map<String, Received> byId = new java.util.TreeMap<>();
+        Map<String, Received> byId = new TreeMap<>();
         batch.forEach(received -> byId.putIfAbsent(received.command().id(), received));
         List<Received> commands = new ArrayList<>(byId.values());
-        int room = Math.max(0, config.maxInFlight() - metrics.inFlight());
         int n = commands.size();
-        String[][] columns = new String[5][n];
+        String[][] columns = new String[6][n];
         OffsetDateTime[] due = new OffsetDateTime[n];
+        Integer[] partitions = new Integer[n];
+        Long[] offsets = new Long[n];
+        boolean[] startNow = new boolean[n];
         OffsetDateTime now = now();
-        java.util.Set<String> attemptNow = new java.util.HashSet<>();
         for (int i = 0; i < n; i++) {
-            CallWebhook command = commands.get(i).command();
+            Received received = commands.get(i);
+            CallWebhook command = received.command();
             columns[0][i] = command.id();
             columns[1][i] = command.appId();
             columns[2][i] = command.externalUserId();
             columns[3][i] = command.correlationId();
-            columns[4][i] = commands.get(i).json();
-            boolean startNow = i < room;
-            due[i] = startNow ? now.plus(lease) : now;
-            if (startNow) {
-                attemptNow.add(command.id());
-            }
+            columns[4][i] = received.json();
+            columns[5][i] = target(command);
+            partitions[i] = received.partition();
+            offsets[i] = received.offset();
+            startNow[i] = limits.tryAcquire(columns[5][i]);
+            due[i] = startNow[i] ? now.plus(lease) : now;
         }
         Uni<Accepted> work = pool.withTransaction(conn -> conn.preparedQuery(ACCEPT)
-                .execute(Tuple.from(List.<Object>of(columns[0], columns[1], columns[2], columns[3], columns[4], due)))
+                .execute(Tuple.from(List.<Object>of(columns[0], columns[1], columns[2], columns[3], columns[4], due,
+                        partitions, offsets, columns[5])))
                 .flatMap(rows -> {
-                    Map<String, String> status = new java.util.HashMap<>();
+                    Map<String, String> status = new HashMap<>();
                     rows.forEach(row -> status.put(row.getString("id"), row.getString("status")));
                     List<OutboxRecord> skipped = new ArrayList<>();
                     commands.stream().filter(r -> SKIPPED.equals(status.get(r.command().id())))
@@ -145,13 +186,20 @@ public class Deliveries {
                             : outbox.insert(conn, skipped);
                     return stored.map(records -> new Accepted(status, records));
                 }));
-        return relay.publishAfter(work, Accepted::records).invoke(accepted -> {
-            for (Received received : commands) {
-                String status = accepted.status().get(received.command().id());
+        return relay.publishAfter(work, Accepted::records).onItemOrFailure().invoke((accepted, failure) -> {
+            for (int i = 0; i < n; i++) {
+                Received received = commands.get(i);
+                String status = accepted == null ? null : accepted.status().get(received.command().id());
                 if (SKIPPED.equals(status)) {
                     metrics.skipped();
-                } else if (PENDING.equals(status) && attemptNow.contains(received.command().id())) {
-                    dispatch(new ClaimedDelivery(received.command().id(), received.json(), 0));
+                }
+                if (startNow[i] && PENDING.equals(status)) {
+                    start(new ClaimedDelivery(received.command().id(), received.json(), received.command(), 0,
+                            received.partition(), received.offset(), columns[5][i], false));
+                } else if (startNow[i]) {
+                    limits.release(columns[5][i]); // a duplicate, a deleted user's, or not stored at all
+                } else if (PENDING.equals(status)) {
+                    limits.waiting(columns[5][i]);
                 }
             }
         }).replaceWithVoid();
@@ -160,44 +208,100 @@ public class Deliveries {
     private record Accepted(Map<String, String> status, List<StoredRecord> records) {
     }
 
-    /** Claims due deliveries (up to the free in-flight room) and starts their attempts; returns how many. */
-    public Uni<Integer> sweep() {
-        int room = Math.min(config.sweepBatch(), config.maxInFlight() - metrics.inFlight());
-        Uni<Void> backlog = pool.query(BACKLOG).execute()
-                .invoke(rows -> metrics.backlog(rows.iterator().next().getLong("n"))).replaceWithVoid();
-        if (room <= 0) {
-            return backlog.replaceWith(0);
+    /** The target of a command for {@link TargetLimits}: from its rendered URL. */
+    private String target(CallWebhook command) {
+        try {
+            return TargetLimits.of(renderer.url(command));
+        } catch (IllegalArgumentException e) {
+            return TargetLimits.UNKNOWN;
         }
-        return backlog.flatMap(ignored -> pool.preparedQuery(CLAIM)
-                .execute(Tuple.of((double) lease.toMillis() / 1000, room))
-                .map(rows -> {
-                    List<ClaimedDelivery> claimed = new ArrayList<>();
-                    rows.forEach(row -> claimed.add(new ClaimedDelivery(row.getString("id"), row.getString("command"),
-                            row.getInteger("attempts"))));
-                    claimed.forEach(this::dispatch);
-                    return claimed.size();
-                }));
     }
 
-    /** Starts an attempt that runs on its own: the caller (a partition, a sweep) never waits for a receiver. */
-    void dispatch(ClaimedDelivery delivery) {
-        metrics.started();
-        attempt(delivery).onTermination().invoke(() -> metrics.ended())
+    /**
+     * Claims due deliveries of any target, oldest first (as many as this replica and their targets have room for),
+     * and starts them; returns how many. A target whose whole room was taken may have more: it is marked waiting.
+     */
+    public Uni<Integer> sweep() {
+        TargetLimits.Rooms rooms = limits.rooms();
+        int room = Math.min(config.sweepBatch(), rooms.total());
+        if (room <= 0) {
+            return Uni.createFrom().item(0);
+        }
+        long since = System.nanoTime();
+        return pool.preparedQuery(CLAIM)
+                .execute(Tuple.from(List.<Object>of(leaseSeconds(), room, rooms.full(), room * 4, rooms.perTarget(),
+                        rooms.busy(), rooms.busyRoom())))
+                .map(rows -> {
+                    Map<String, Integer> got = startClaimed(rows);
+                    got.forEach((target, n) -> limits.claimed(target, rooms.of(target), n, since));
+                    return got.values().stream().mapToInt(Integer::intValue).sum();
+                });
+    }
+
+    /** Claims the oldest due deliveries of the targets marked waiting, up to each one's room, and starts them. */
+    public Uni<Void> refill() {
+        Map<String, Integer> rooms = limits.waitingRooms();
+        if (rooms.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        long since = System.nanoTime();
+        String[] targets = rooms.keySet().toArray(String[]::new);
+        Integer[] room = java.util.Arrays.stream(targets).map(rooms::get).toArray(Integer[]::new);
+        return pool.preparedQuery(REFILL).execute(Tuple.from(List.<Object>of(leaseSeconds(), targets, room)))
+                .invoke(rows -> {
+                    Map<String, Integer> got = startClaimed(rows);
+                    rooms.forEach((target, asked) -> limits.claimed(target, asked, got.getOrDefault(target, 0), since));
+                })
+                .replaceWithVoid();
+    }
+
+    /** Starts claimed deliveries, each in a slot taken for it; returns how many per target. */
+    private Map<String, Integer> startClaimed(RowSet<Row> rows) {
+        Map<String, Integer> got = new HashMap<>();
+        for (Row row : rows) {
+            ClaimedDelivery delivery = new ClaimedDelivery(row.getString("id"), row.getString("command"), null,
+                    row.getInteger("attempts"), row.getInteger("source_partition"), row.getLong("source_offset"),
+                    row.getString("target"), row.getBoolean("deleted"));
+            limits.acquire(delivery.target());
+            got.merge(delivery.target(), 1, Integer::sum);
+            start(delivery);
+        }
+        return got;
+    }
+
+    private double leaseSeconds() {
+        return (double) lease.toMillis() / 1000;
+    }
+
+    /** Updates the retry-backlog gauge: pending rows, due or not. */
+    public Uni<Void> countBacklog() {
+        return pool.query(BACKLOG).execute().invoke(rows -> metrics.backlog(rows.iterator().next().getLong("n")))
+                .replaceWithVoid();
+    }
+
+    /**
+     * Starts an attempt that runs on its own, in a slot of {@link TargetLimits} taken by the caller: the caller (a
+     * partition, a sweep) never waits for a receiver.
+     */
+    void start(ClaimedDelivery delivery) {
+        Uni.createFrom().deferred(() -> attempt(delivery))
+                .onTermination().invoke(() -> limits.release(delivery.target()))
                 .subscribe().with(ignored -> {
                 }, failure -> Log.warnf("attempt of webhook %s could not be recorded; the sweep retries it after %s: %s",
                         delivery.id(), lease, failure.getMessage()));
     }
 
-    /** One attempt: the deletion check, rendering, signing, the guarded send, and the outcome recorded. */
+    /** One attempt: rendering, signing, the guarded send, and the outcome recorded. */
     Uni<Void> attempt(ClaimedDelivery delivery) {
-        CallWebhook command;
-        try {
-            command = mapper.readValue(delivery.command(), CallWebhook.class);
-        } catch (Exception e) {
-            return Uni.createFrom().failure(new IllegalStateException("stored command is unreadable", e));
+        CallWebhook command = delivery.command();
+        if (command == null) {
+            try {
+                command = mapper.readValue(delivery.json(), CallWebhook.class);
+            } catch (Exception e) {
+                return Uni.createFrom().failure(new IllegalStateException("stored command is unreadable", e));
+            }
         }
-        return pool.preparedQuery(IS_DELETED).execute(Tuple.of(command.appId(), command.externalUserId()))
-                .flatMap(rows -> rows.size() > 0 ? skip(delivery, command) : send(delivery, command));
+        return delivery.deleted() ? skip(delivery, command) : send(delivery, command);
     }
 
     private Uni<Void> send(ClaimedDelivery delivery, CallWebhook command) {
@@ -220,7 +324,7 @@ public class Deliveries {
     }
 
     private Uni<Void> skip(ClaimedDelivery delivery, CallWebhook command) {
-        return record(delivery, SKIPPED, null, null, "the user was deleted", skippedRecords(command))
+        return record(delivery, SKIPPED, delivery.attempts(), null, null, "the user was deleted", skippedRecords(command))
                 .invoke(done -> {
                     if (done) {
                         metrics.skipped();
@@ -242,10 +346,14 @@ public class Deliveries {
         detail.put("latencyMs", outcome.latencyMillis());
         Integer status = outcome.status() == 0 ? null : outcome.status();
         if (outcome.delivered()) {
-            return record(delivery, DELIVERED, null, status, null,
+            return record(delivery, DELIVERED, attempt, null, status, null,
                     List.of(result(command, DeliveryResult.SENT, detail, at, attempt),
                             log(command, "webhook.delivered", detail, at)))
-                    .invoke(done -> metrics.delivered()).replaceWithVoid();
+                    .invoke(done -> {
+                        if (done) {
+                            metrics.delivered();
+                        }
+                    }).replaceWithVoid();
         }
         String error = outcome.error() != null ? outcome.error() : "HTTP " + outcome.status();
         Optional<Duration> next = outcome.permanent() || outcome.gone() ? Optional.empty()
@@ -253,10 +361,14 @@ public class Deliveries {
         if (next.isPresent()) {
             Instant due = at.plus(next.get());
             detail.put("nextAttemptAt", Timestamps.format(due));
-            return record(delivery, PENDING, OffsetDateTime.ofInstant(due, ZoneOffset.UTC), status, error,
+            return record(delivery, PENDING, attempt, OffsetDateTime.ofInstant(due, ZoneOffset.UTC), status, error,
                     List.of(result(command, DeliveryResult.RETRYING, detail, at, attempt),
                             log(command, "webhook.failed", detail, at)))
-                    .invoke(done -> metrics.retried()).replaceWithVoid();
+                    .invoke(done -> {
+                        if (done) {
+                            metrics.retried();
+                        }
+                    }).replaceWithVoid();
         }
         if (outcome.gone()) {
             detail.put("reason", "the receiver answered 410 Gone: no more attempts");
@@ -266,26 +378,22 @@ public class Deliveries {
         List<OutboxRecord> records = new ArrayList<>(List.of(result(command, DeliveryResult.FAILED, detail, at, attempt),
                 log(command, "webhook.failed", detail, at)));
         if (!outcome.permanent() && !outcome.gone()) {
-            records.add(OutboxRecord.forUser(Topics.dlq(Topics.WEBHOOK_COMMANDS), command.id(), CommandTypes.CALL_WEBHOOK,
-                    command.appId(), command.externalUserId(), command.correlationId(), at, command, null));
+            records.add(DeadLetter.retriesExhausted(Topics.WEBHOOK_COMMANDS, delivery.partition(), delivery.offset(), error,
+                    attempt).of(command.id(), CommandTypes.CALL_WEBHOOK, command.appId(), command.externalUserId(),
+                    command.correlationId(), delivery.json()));
         }
-        return record(delivery, FAILED, null, status, error, records).invoke(done -> metrics.failed()).replaceWithVoid();
+        return record(delivery, FAILED, attempt, null, status, error, records).invoke(done -> {
+            if (done) {
+                metrics.failed();
+            }
+        }).replaceWithVoid();
     }
 
-    /** Records an attempt's outcome and its outbox rows in one transaction; false if another attempt got there first. */
-    private Uni<Boolean> record(ClaimedDelivery delivery, String status, OffsetDateTime due, Integer httpStatus,
-            String error, List<OutboxRecord> records) {
-        int attempts = SKIPPED.equals(status) ? delivery.attempts() : delivery.attempts() + 1;
-        Uni<List<StoredRecord>> work = pool.withTransaction(conn -> conn.preparedQuery(FINISH)
-                .execute(Tuple.from(java.util.Arrays.asList(delivery.id(), status, attempts, due, httpStatus, error,
-                        delivery.attempts())))
-                .flatMap(rows -> rows.rowCount() == 0 ? Uni.createFrom().item(List.<StoredRecord>of())
-                        : insert(conn, records)));
-        return relay.publishAfter(work, stored -> stored).map(stored -> !stored.isEmpty());
-    }
-
-    private Uni<List<StoredRecord>> insert(SqlClient conn, List<OutboxRecord> records) {
-        return outbox.insert(conn, records);
+    /** Records an attempt's outcome with its outbox rows; false if another attempt got there first. */
+    private Uni<Boolean> record(ClaimedDelivery delivery, String status, int attempts, OffsetDateTime due,
+            Integer httpStatus, String error, List<OutboxRecord> records) {
+        return recorder.record(new OutcomeRecorder.Outcome(delivery.id(), status, attempts, due, httpStatus, error,
+                delivery.attempts(), records));
     }
 
     private List<OutboxRecord> skippedRecords(CallWebhook command) {
@@ -300,8 +408,8 @@ public class Deliveries {
                 command.externalUserId(), command.flowId(), command.executionId(), command.stepId(), Map.copyOf(detail), at);
         // deterministic: a re-recorded outcome of the same attempt has the same ce_id downstream
         return OutboxRecord.forUser(Topics.DELIVERY_RESULTS, command.id() + ":" + attempt + ":" + status,
-                net.driploop.model.command.CommandTypes.DELIVERY_RESULT, command.appId(), command.externalUserId(),
-                command.correlationId(), at, result, null);
+                CommandTypes.DELIVERY_RESULT, command.appId(), command.externalUserId(), command.correlationId(), at,
+                result, null);
     }
 
     private static OutboxRecord log(CallWebhook command, String type, Map<String, Object> detail, Instant at) {

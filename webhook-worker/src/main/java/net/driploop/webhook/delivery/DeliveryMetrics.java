@@ -7,7 +7,8 @@ import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Delivery metrics: delivered, failed for good, retries scheduled, the retry backlog, in flight, latency by status. */
@@ -20,9 +21,9 @@ public class DeliveryMetrics {
     private final Counter retried;
     private final Counter skipped;
     private final AtomicLong backlog = new AtomicLong();
-    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Map<String, Timer> latency = new ConcurrentHashMap<>();
 
-    public DeliveryMetrics(MeterRegistry registry) {
+    public DeliveryMetrics(MeterRegistry registry, TargetLimits limits) {
         this.registry = registry;
         this.delivered = Counter.builder("driploop.webhook.delivered").description("Webhooks answered with 2xx")
                 .register(registry);
@@ -34,20 +35,8 @@ public class DeliveryMetrics {
                 .register(registry);
         Gauge.builder("driploop.webhook.retry.backlog", backlog, AtomicLong::get)
                 .description("Pending deliveries (due or waiting for a retry)").register(registry);
-        Gauge.builder("driploop.webhook.in.flight", inFlight, AtomicInteger::get)
+        Gauge.builder("driploop.webhook.in.flight", limits, TargetLimits::inFlight)
                 .description("Attempts in flight on this replica").register(registry);
-    }
-
-    int inFlight() {
-        return inFlight.get();
-    }
-
-    void started() {
-        inFlight.incrementAndGet();
-    }
-
-    void ended() {
-        inFlight.decrementAndGet();
     }
 
     void backlog(long pending) {
@@ -55,9 +44,9 @@ public class DeliveryMetrics {
     }
 
     void attempt(AttemptOutcome outcome) {
-        Timer.builder("driploop.webhook.latency").description("Time to the receiver's answer, by HTTP status")
-                .tag("status", outcome.status() == 0 ? "error" : String.valueOf(outcome.status()))
-                .publishPercentileHistogram().register(registry)
+        latency.computeIfAbsent(outcome.status() == 0 ? "error" : String.valueOf(outcome.status()),
+                status -> Timer.builder("driploop.webhook.latency").description("Time to the receiver's answer, by HTTP status")
+                        .tag("status", status).publishPercentileHistogram().register(registry))
                 .record(Duration.ofMillis(outcome.latencyMillis()));
     }
 

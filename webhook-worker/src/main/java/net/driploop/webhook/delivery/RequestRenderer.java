@@ -66,6 +66,11 @@ public class RequestRenderer {
         return new RenderedRequest(method, render(command.url(), data), headers, body);
     }
 
+    /** The URL the command calls, rendered; throws {@link IllegalArgumentException} when it does not parse. */
+    public String url(CallWebhook command) {
+        return render(command.url(), command.data() == null ? Map.of() : command.data());
+    }
+
     /** The default body: what a receiver needs to know which user, flow and step this call is about. */
     static Map<String, Object> standardPayload(CallWebhook command, Map<String, Object> data) {
         Map<String, Object> payload = new LinkedHashMap<>();

@@ -40,7 +40,7 @@ public class WebhookCommandConsumer {
         for (ConsumerRecord<String, String> record : records) {
             CallWebhook command = read(record);
             if (command != null) {
-                batch.add(new Deliveries.Received(command, record.value()));
+                batch.add(new Deliveries.Received(command, record.value(), record.partition(), record.offset()));
             }
         }
         if (batch.isEmpty()) {

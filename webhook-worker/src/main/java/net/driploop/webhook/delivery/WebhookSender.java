@@ -5,6 +5,7 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.core.buffer.Buffer;
@@ -43,28 +44,34 @@ public class WebhookSender {
         this.guard = guard;
         this.responseTimeout = config.responseTimeout();
         this.connectTimeout = config.connectTimeout();
-        this.client = vertx.createHttpClient(new HttpClientOptions()
+        HttpClientOptions options = new HttpClientOptions()
                 .setConnectTimeout((int) config.connectTimeout().toMillis())
                 .setKeepAlive(true)
-                .setMaxPoolSize(50)
+                // never more connections to a target than attempts may run on it: none waits inside the client
+                .setMaxPoolSize(config.maxPerTarget())
                 .setForceSni(true)
                 .setVerifyHost(true)
                 .setTryUseCompression(false)
-                .setMaxRedirects(0));
+                .setMaxRedirects(0);
+        config.trustCertificates().ifPresent(pem -> options.setTrustOptions(new PemTrustOptions().addCertPath(pem)));
+        this.client = vertx.createHttpClient(options);
     }
 
     /** Checks the target, then sends; never fails: every problem is an {@link AttemptOutcome}. */
     public Uni<AttemptOutcome> send(RenderedRequest request, Map<String, String> signatureHeaders) {
         long started = System.nanoTime();
-        return Uni.createFrom().item(() -> {
-                    try {
-                        return guard.check(request.url());
-                    } catch (UnknownHostException e) {
-                        throw new UnresolvedHost(e.getMessage());
-                    }
-                })
-                // DNS resolution blocks: off the event loop
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+        Uni<Target> checked = Uni.createFrom().item(() -> {
+            try {
+                return guard.check(request.url());
+            } catch (UnknownHostException e) {
+                throw new UnresolvedHost(e.getMessage());
+            }
+        });
+        // a host name may need DNS, which blocks: off the event loop (an address literal is checked in place)
+        if (!TargetGuard.hasAddressLiteral(request.url())) {
+            checked = checked.runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+        }
+        return checked
                 .flatMap(target -> exchange(target, request, signatureHeaders, started))
                 .onFailure().recoverWithItem(failure -> outcomeOf(failure, started));
     }
@@ -115,8 +122,20 @@ public class WebhookSender {
         if (failure instanceof UnresolvedHost) {
             return AttemptOutcome.error("the host does not resolve: " + failure.getMessage(), millisSince(started));
         }
+        return AttemptOutcome.error(describe(failure), millisSince(started));
+    }
+
+    /** The failure's message and, when it wraps one, its root cause's (e.g. why a TLS handshake failed). */
+    static String describe(Throwable failure) {
         String message = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
-        return AttemptOutcome.error(message, millisSince(started));
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root != failure && root.getMessage() != null && !message.contains(root.getMessage())) {
+            message += ": " + root.getMessage();
+        }
+        return message;
     }
 
     private static long millisSince(long started) {

@@ -13,6 +13,8 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Each app's signing secret ({@code webhook.app_secrets}), created on first use and stored encrypted. After a
@@ -33,6 +35,11 @@ public class SigningSecrets {
     private final Pool pool;
     private final SecretCipher cipher;
     private final WebhookConfig config;
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+    /** An app's signing secrets, decrypted, and until when they may be used without reading them again. */
+    private record Cached(List<String> secrets, long untilNanos) {
+    }
 
     public SigningSecrets(Pool pool, SecretCipher cipher, WebhookConfig config) {
         this.pool = pool;
@@ -45,11 +52,20 @@ public class SigningSecrets {
         return signing(appId).map(secrets -> secrets.get(0));
     }
 
-    /** The secrets that sign the app's requests now: the current one first, then the previous one during rotation. */
+    /**
+     * The secrets that sign the app's requests now: the current one first, then the previous one during rotation.
+     * Kept in memory for {@code driploop.webhook.secret-cache-ttl}; a rotation on this replica shows at once.
+     */
     public Uni<List<String>> signing(String appId) {
+        Cached cached = cache.get(appId);
+        if (cached != null && cached.untilNanos() - System.nanoTime() > 0) {
+            return Uni.createFrom().item(cached.secrets());
+        }
+        long until = System.nanoTime() + config.secretCacheTtl().toNanos();
         return pool.preparedQuery(SELECT).execute(Tuple.of(appId)).flatMap(rows -> rows.size() > 0
-                ? Uni.createFrom().item(secrets(appId, rows.iterator().next()))
-                : create(appId));
+                        ? Uni.createFrom().item(secrets(appId, rows.iterator().next()))
+                        : create(appId))
+                .invoke(secrets -> cache.put(appId, new Cached(secrets, until)));
     }
 
     /** Replaces the app's secret with a new one (creating the app's first if needed); the old one signs for the overlap. */
@@ -63,7 +79,7 @@ public class SigningSecrets {
                     return conn.preparedQuery(ROTATE).execute(Tuple.of(appId, io.vertx.core.buffer.Buffer.buffer(cipher.encrypt(appId, fresh)),
                                     previous.getDelegate(), now.plus(config.rotationOverlap()), now))
                             .replaceWith(fresh);
-                })));
+                }))).invoke(() -> cache.remove(appId));
     }
 
     private Uni<List<String>> create(String appId) {

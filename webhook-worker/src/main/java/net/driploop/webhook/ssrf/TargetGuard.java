@@ -22,17 +22,19 @@ import java.util.Optional;
 @ApplicationScoped
 public class TargetGuard {
 
-    /** Resolves a host name to its addresses (blocking); replaceable in tests. */
+    /** Resolves a host name to its addresses (blocking): the system's resolver ({@link SystemResolver}), or a test's. */
     public interface Resolver {
         InetAddress[] resolve(String host) throws UnknownHostException;
     }
+
+    private static final java.util.regex.Pattern IPV4_LITERAL = java.util.regex.Pattern.compile("[0-9]{1,10}(\\.[0-9]{1,10}){0,3}");
 
     private final boolean allowPrivate;
     private final Resolver resolver;
 
     @Inject
-    public TargetGuard(WebhookConfig config) {
-        this(config.allowPrivateTargets(), InetAddress::getAllByName);
+    public TargetGuard(WebhookConfig config, Resolver resolver) {
+        this(config.allowPrivateTargets(), resolver);
     }
 
     public TargetGuard(boolean allowPrivate, Resolver resolver) {
@@ -85,6 +87,26 @@ public class TargetGuard {
             path += "?" + uri.getRawQuery();
         }
         return new Target(url, ssl, bare, port, path, addresses[0]);
+    }
+
+    /**
+     * Whether the URL's host is an IP address literal (resolving it needs no DNS); false when unsure. Only decides
+     * where {@link #check} may run, not what it allows.
+     */
+    public static boolean hasAddressLiteral(String url) {
+        int start = url.indexOf("://");
+        if (start < 0) {
+            return false;
+        }
+        start += 3;
+        if (url.startsWith("[", start)) {
+            return true;
+        }
+        int end = start;
+        while (end < url.length() && "/?#:".indexOf(url.charAt(end)) < 0) {
+            end++;
+        }
+        return IPV4_LITERAL.matcher(url.substring(start, end)).matches();
     }
 
     /** Why the address must not be called, or empty for a public address. */

@@ -13,6 +13,7 @@ import net.driploop.model.command.CommandTypes;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.nio.charset.StandardCharsets;
@@ -44,16 +45,17 @@ final class Commands {
                 execution, "notify", "POST", url, headers, body, data, Ids.newCorrelationId(), Timestamps.now());
     }
 
-    static void publish(CallWebhook command) {
+    /** Publishes the command as flow-engine does; returns where it landed. */
+    static RecordMetadata publish(CallWebhook command) {
         try {
-            send(Topics.WEBHOOK_COMMANDS, Topics.userKey(command.appId(), command.externalUserId()), command.id(),
+            return send(Topics.WEBHOOK_COMMANDS, Topics.userKey(command.appId(), command.externalUserId()), command.id(),
                     CommandTypes.CALL_WEBHOOK, command.correlationId(), JSON.writeValueAsString(command));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
     }
 
-    static void send(String topic, String key, String ceId, String type, String correlationId, String value) {
+    static RecordMetadata send(String topic, String key, String ceId, String type, String correlationId, String value) {
         ProducerRecord<String, String> record = new ProducerRecord<>(topic, key, value);
         header(record, CloudEventHeaders.SPEC_VERSION, CloudEventHeaders.SPEC_VERSION_VALUE);
         header(record, CloudEventHeaders.ID, ceId);
@@ -63,7 +65,7 @@ final class Commands {
         header(record, CloudEventHeaders.CORRELATION_ID, correlationId);
         header(record, CloudEventHeaders.CONTENT_TYPE, CloudEventHeaders.JSON);
         try {
-            producer().send(record).get();
+            return producer().send(record).get();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -8,10 +8,14 @@ import net.driploop.infra.TopicReader;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
+import net.driploop.model.CloudEventHeaders;
+import net.driploop.model.DeadLetterHeaders;
 import net.driploop.model.EventTypes;
 import net.driploop.model.Ids;
 import net.driploop.model.Topics;
 import net.driploop.model.command.CallWebhook;
+import net.driploop.model.command.CommandTypes;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -172,11 +176,11 @@ class WebhookDeliveryTest {
     }
 
     @Test
-    void sendsACommandToTheDeadLetterTopicWhenEveryRetryFailed() {
+    void sendsACommandToTheDeadLetterTopicWhenEveryRetryFailedWithTheReasonInItsHeaders() throws Exception {
         String path = path();
         receiver.script(path, Receiver.Reply.of(500));
         CallWebhook command = command(Ids.newId(Ids.APP), receiver.url(path), null, null, Map.of());
-        publish(command);
+        RecordMetadata source = publish(command);
 
         // one attempt and three retries (%test schedule), then the DLQ
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(statuses(command))
@@ -185,7 +189,15 @@ class WebhookDeliveryTest {
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(dlq.poll(m -> command.id().equals(m.header("ce_id"))))
                 .singleElement().satisfies(m -> {
                     assertThat(m.key()).isEqualTo(Topics.userKey(command.appId(), command.externalUserId()));
-                    assertThat(m.value()).contains(command.url());
+                    assertThat(Commands.JSON.readValue(m.value(), CallWebhook.class)).isEqualTo(command);
+                    assertThat(m.header(DeadLetterHeaders.REASON)).isEqualTo(DeadLetterHeaders.RETRIES_EXHAUSTED);
+                    assertThat(m.header(DeadLetterHeaders.CAUSE)).isEqualTo("HTTP 500");
+                    assertThat(m.header(DeadLetterHeaders.ATTEMPTS)).isEqualTo("4");
+                    assertThat(m.header(DeadLetterHeaders.TOPIC)).isEqualTo(Topics.WEBHOOK_COMMANDS);
+                    assertThat(m.header(DeadLetterHeaders.PARTITION)).isEqualTo(String.valueOf(source.partition()));
+                    assertThat(m.header(DeadLetterHeaders.OFFSET)).isEqualTo(String.valueOf(source.offset()));
+                    assertThat(m.header(CloudEventHeaders.TYPE)).isEqualTo(CommandTypes.CALL_WEBHOOK);
+                    assertThat(m.header(CloudEventHeaders.CORRELATION_ID)).isEqualTo(command.correlationId());
                 }));
     }
 

@@ -90,4 +90,18 @@ class TargetGuardTest {
         });
         assertThatThrownBy(() -> guard.check("https://nowhere.invalid/")).isInstanceOf(UnknownHostException.class);
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://127.0.0.1/x", "https://93.184.215.14:8443/", "http://2130706433/", "http://[::1]:80/",
+            "http://10.1.2/"})
+    void seesAddressLiteralsThatNeedNoDns(String url) {
+        assertThat(TargetGuard.hasAddressLiteral(url)).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://localhost/", "https://hooks.example.com/x", "http://1.2.3.4.example.com/",
+            "http://1..2/", "http://user@127.0.0.1/", "not a url", "http:///path"})
+    void sendsEverythingElseToTheResolverOffTheEventLoop(String url) {
+        assertThat(TargetGuard.hasAddressLiteral(url)).isFalse();
+    }
 }
