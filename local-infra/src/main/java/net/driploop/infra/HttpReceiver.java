@@ -1,13 +1,18 @@
-package net.driploop.webhook.delivery;
+package net.driploop.infra;
 
 import com.sun.net.httpserver.HttpServer;
 
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.util.ArrayDeque;
+import java.util.Base64;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -15,24 +20,27 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 
-/** A real HTTP receiver on 127.0.0.1 for tests: answers each path from a script and records what it received. */
-final class Receiver implements AutoCloseable {
+/**
+ * A real HTTP receiver on 127.0.0.1 for webhook tests (JDK {@code com.sun.net.httpserver}): answers each path from
+ * a script (200 when none) and records every request it received.
+ */
+public final class HttpReceiver implements AutoCloseable {
 
     /** One answer: a status and optional headers. */
-    record Reply(int status, Map<String, String> headers) {
-        static Reply of(int status) {
+    public record Reply(int status, Map<String, String> headers) {
+        public static Reply of(int status) {
             return new Reply(status, Map.of());
         }
 
         /** No answer at all: the request hangs until the caller gives up. */
-        static Reply hang() {
+        public static Reply hang() {
             return new Reply(-1, Map.of());
         }
     }
 
     /** One request as received. */
-    record Received(String method, String path, Map<String, String> headers, String body, long atMillis) {
-        String header(String name) {
+    public record Received(String method, String path, Map<String, String> headers, String body, long atMillis) {
+        public String header(String name) {
             return headers.get(name.toLowerCase());
         }
     }
@@ -41,7 +49,7 @@ final class Receiver implements AutoCloseable {
     private final Map<String, Deque<Reply>> scripts = new ConcurrentHashMap<>();
     private final List<Received> received = new CopyOnWriteArrayList<>();
 
-    Receiver() throws IOException {
+    public HttpReceiver() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         server.setExecutor(Executors.newFixedThreadPool(4));
         server.createContext("/", exchange -> {
@@ -73,20 +81,51 @@ final class Receiver implements AutoCloseable {
     }
 
     /** Answers {@code path} with these replies in turn, the last one from then on. */
-    void script(String path, Reply... replies) {
+    public void script(String path, Reply... replies) {
         scripts.put(path, new ArrayDeque<>(List.of(replies)));
     }
 
-    String url(String path) {
+    public String url(String path) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
-    List<Received> received(String path) {
+    public List<Received> received(String path) {
         return received.stream().filter(r -> r.path().equals(path) || r.path().startsWith(path + "?")).toList();
+    }
+
+    /**
+     * True when one of the request's {@code webhook-signature} values is the Standard Webhooks {@code v1}
+     * signature of {@code "{webhook-id}.{webhook-timestamp}.{body}"} under the {@code whsec_} secret: verified as a
+     * receiver would, from the spec alone, with none of the sender's code.
+     */
+    public static boolean hasValidSignature(String secret, Received request) {
+        String id = request.header("webhook-id");
+        String timestamp = request.header("webhook-timestamp");
+        String signatures = request.header("webhook-signature");
+        if (id == null || timestamp == null || signatures == null) {
+            return false;
+        }
+        byte[] expected;
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(Base64.getDecoder().decode(secret.substring("whsec_".length())), "HmacSHA256"));
+            expected = Base64.getEncoder().encode(mac.doFinal((id + "." + timestamp + "." + request.body())
+                    .getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+        for (String signature : signatures.split(" ")) {
+            String[] parts = signature.split(",", 2);
+            if (parts.length == 2 && parts[0].equals("v1")
+                    && MessageDigest.isEqual(parts[1].getBytes(StandardCharsets.UTF_8), expected)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
