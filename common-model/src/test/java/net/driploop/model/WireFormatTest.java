@@ -8,6 +8,7 @@ import net.driploop.model.event.UserSnapshot;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,17 @@ class WireFormatTest {
         }
         String later = Ids.newCorrelationId();
         assertThat(earlier.compareTo(later)).isNegative();
+    }
+
+    @Test
+    void idsMadeInTheSameMillisecondSortInTheOrderTheyWereMade() {
+        // many per millisecond: with random bits alone, their order within a millisecond would be arbitrary
+        List<String> made = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            made.add(Ids.newId(Ids.LOG_ENTRY));
+        }
+        assertThat(made).isSorted().doesNotHaveDuplicates();
+        assertThat(made.get(0).substring(4, 14)).isNotEqualTo("0000000000");
     }
 
     @Test

@@ -20,7 +20,8 @@ import java.util.Map;
 /**
  * Records what the workers did with each command ({@code driploop.delivery-results.v1}) on the step that sent
  * it, so the executions API shows whether an email went out or a webhook failed. Each result is applied once
- * (its {@code ce_id} is recorded in the same transaction); the latest result of a step wins.
+ * (its {@code ce_id} is recorded in the same transaction); the latest result of a step wins. A result that fails
+ * because the service is stopping is left for redelivery rather than dead-lettered ({@link RecordSettler}).
  */
 @ApplicationScoped
 public class DeliveryResultConsumer {
@@ -30,11 +31,13 @@ public class DeliveryResultConsumer {
     private final Pool pool;
     private final ObjectMapper mapper;
     private final JsonCodec json;
+    private final RecordSettler settler;
 
-    public DeliveryResultConsumer(Pool pool, ObjectMapper mapper, JsonCodec json) {
+    public DeliveryResultConsumer(Pool pool, ObjectMapper mapper, JsonCodec json, RecordSettler settler) {
         this.pool = pool;
         this.mapper = mapper;
         this.json = json;
+        this.settler = settler;
     }
 
     @Incoming("delivery-results")
@@ -70,8 +73,6 @@ public class DeliveryResultConsumer {
                                         .execute(Tuple.of(result.appId(), result.executionId(), result.stepId(),
                                                 json.write(delivery)))
                                         .replaceWithVoid()))
-                .onItemOrFailure().transformToUni((v, failure) -> failure == null
-                        ? Uni.createFrom().completionStage(message.ack())
-                        : Uni.createFrom().completionStage(message.nack(failure)));
+                .onItemOrFailure().transformToUni((v, failure) -> settler.settle(message, failure, "delivery result " + ceId));
     }
 }

@@ -17,15 +17,18 @@ import java.time.Duration;
 /**
  * Consumes {@code driploop.events.v1} (at least once, one user's records in order by partition) and applies
  * each record in one transaction; transient failures (deadlock, serialization) are retried, then the record
- * goes to the dead-letter topic.
+ * goes to the dead-letter topic. A record that fails because the service is stopping is left for redelivery
+ * ({@link RecordSettler}).
  */
 @ApplicationScoped
 public class EventConsumer {
 
     private final EventProcessor processor;
+    private final RecordSettler settler;
 
-    EventConsumer(EventProcessor processor) {
+    EventConsumer(EventProcessor processor, RecordSettler settler) {
         this.processor = processor;
+        this.settler = settler;
     }
 
     @Incoming("events")
@@ -43,15 +46,21 @@ public class EventConsumer {
             work = Uni.createFrom().item(() -> processor.read(ceId, ceType, correlationId, message.getPayload()))
                     .flatMap(in -> in.isEmpty() ? Uni.createFrom().voidItem()
                             : processor.process(in.get())
-                                    .onFailure(EventConsumer::transientFailure)
+                                    .onFailure(this::worthRetrying)
                                     .invoke(e -> Log.warnf("event %s failed (%s); retrying", ceId, e.getMessage()))
-                                    .onFailure(EventConsumer::transientFailure).retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(2))
+                                    .onFailure(this::worthRetrying).retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(2))
                                     .atMost(5));
         }
-        return work.onItemOrFailure().transformToUni((v, failure) -> failure == null
-                ? Uni.createFrom().completionStage(message.ack())
-                : Uni.createFrom().completionStage(message.nack(failure))
-                        .invoke(() -> Log.errorf(failure, "event %s sent to the dead-letter topic", ceId)));
+        return work.onItemOrFailure().transformToUni((v, failure) -> {
+            if (failure != null && !settler.stopping(failure)) {
+                Log.errorf(failure, "event %s sent to the dead-letter topic", ceId);
+            }
+            return settler.settle(message, failure, "event " + ceId);
+        });
+    }
+
+    private boolean worthRetrying(Throwable failure) {
+        return transientFailure(failure) && !settler.stopping(failure);
     }
 
     /**

@@ -1,5 +1,6 @@
 package net.driploop.webhook.delivery;
 
+import net.driploop.infra.HttpReceiver;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -87,16 +88,16 @@ class HttpsTargetTest {
         }
     }
 
-    static Receiver hooks;
-    static Receiver other;
-    static Receiver stranger;
+    static HttpReceiver hooks;
+    static HttpReceiver other;
+    static HttpReceiver stranger;
     static TopicReader results;
 
     @BeforeAll
     static void start() throws Exception {
-        hooks = new Receiver(Tls.CERTS.serverContext("hooks"));
-        other = new Receiver(Tls.CERTS.serverContext("other"));
-        stranger = new Receiver(Tls.CERTS.serverContext("stranger"));
+        hooks = new HttpReceiver(Tls.CERTS.serverContext("hooks"));
+        other = new HttpReceiver(Tls.CERTS.serverContext("other"));
+        stranger = new HttpReceiver(Tls.CERTS.serverContext("stranger"));
         results = new TopicReader(TestInfra.kafka().bootstrapServers(), Topics.DELIVERY_RESULTS);
     }
 
@@ -116,7 +117,7 @@ class HttpsTargetTest {
 
         // the JVM cannot resolve the name: the request reached 127.0.0.1 because the worker connected to the checked address
         await().atMost(DEADLINE).until(() -> hooks.received(path).size() == 1);
-        Receiver.Received request = hooks.received(path).get(0);
+        HttpReceiver.Received request = hooks.received(path).get(0);
         assertThat(request.sni()).isEqualTo(HOST);
         assertThat(request.header("host")).isEqualTo(HOST + ":" + hooks.port());
         assertThat(request.header("webhook-id")).isEqualTo(command.id());

@@ -1,5 +1,6 @@
 package net.driploop.webhook.delivery;
 
+import net.driploop.infra.HttpReceiver;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -43,15 +44,15 @@ class SlowTargetTest {
     }
 
     static final Duration DEADLINE = Duration.ofSeconds(30);
-    static Receiver slow;
-    static Receiver fast;
+    static HttpReceiver slow;
+    static HttpReceiver fast;
     static TopicReader results;
 
     @BeforeAll
     static void start() throws Exception {
-        slow = new Receiver();
+        slow = new HttpReceiver();
         slow.answerAfter(2000);
-        fast = new Receiver();
+        fast = new HttpReceiver();
         results = new TopicReader(TestInfra.kafka().bootstrapServers(), Topics.DELIVERY_RESULTS);
     }
 
@@ -77,7 +78,7 @@ class SlowTargetTest {
                     .extracting(r -> r.get("status")).containsExactly("sent"));
         }
         // the fast receiver was done before the slow one had been asked its last: three rounds of two seconds
-        long fastDone = fast.all().stream().mapToLong(Receiver.Received::atMillis).max().orElseThrow();
+        long fastDone = fast.all().stream().mapToLong(HttpReceiver.Received::atMillis).max().orElseThrow();
         for (CallWebhook command : toSlow) {
             await().atMost(DEADLINE).untilAsserted(() -> assertThat(published(results, command.id()))
                     .singleElement().satisfies(result -> {
@@ -86,10 +87,10 @@ class SlowTargetTest {
                         assertThat(((Map<?, ?>) result.get("detail")).get("attempt")).isEqualTo(1);
                     }));
         }
-        List<Receiver.Received> slowCalls = slow.all();
+        List<HttpReceiver.Received> slowCalls = slow.all();
         assertThat(slowCalls).extracting(r -> r.header("webhook-id"))
                 .containsExactlyInAnyOrderElementsOf(toSlow.stream().map(CallWebhook::id).toList());
         assertThat(slow.mostOpen()).isEqualTo(2);
-        assertThat(slowCalls.stream().mapToLong(Receiver.Received::atMillis).max().orElseThrow()).isGreaterThan(fastDone);
+        assertThat(slowCalls.stream().mapToLong(HttpReceiver.Received::atMillis).max().orElseThrow()).isGreaterThan(fastDone);
     }
 }

@@ -4,6 +4,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import net.driploop.infra.HttpReceiver;
 import net.driploop.infra.InfraTestResource;
 import net.driploop.infra.TestInfra;
 import net.driploop.infra.TopicReader;
@@ -43,13 +44,13 @@ class SsrfRefusalTest {
     }
 
     static final Duration DEADLINE = Duration.ofSeconds(30);
-    static Receiver receiver;
+    static HttpReceiver receiver;
     static TopicReader results;
     static TopicReader log;
 
     @BeforeAll
     static void start() throws Exception {
-        receiver = new Receiver();
+        receiver = new HttpReceiver();
         results = new TopicReader(TestInfra.kafka().bootstrapServers(), Topics.DELIVERY_RESULTS);
         log = new TopicReader(TestInfra.kafka().bootstrapServers(), Topics.AUTOMATION_LOG);
     }

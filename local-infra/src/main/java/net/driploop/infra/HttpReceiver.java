@@ -1,4 +1,4 @@
-package net.driploop.webhook.delivery;
+package net.driploop.infra;
 
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
@@ -9,12 +9,18 @@ import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.util.ArrayDeque;
+import java.util.Base64;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -24,26 +30,27 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A real HTTP (or HTTPS) receiver on 127.0.0.1 for tests: answers each path from a script and records what it
- * received, with the TLS server name the client asked for.
+ * A real HTTP (or HTTPS) receiver on 127.0.0.1 for webhook tests (JDK {@code com.sun.net.httpserver}): answers each
+ * path from a script (200 when none) and records every request it received, with the TLS server name the client
+ * asked for.
  */
-final class Receiver implements AutoCloseable {
+public final class HttpReceiver implements AutoCloseable {
 
     /** One answer: a status and optional headers. */
-    record Reply(int status, Map<String, String> headers) {
-        static Reply of(int status) {
+    public record Reply(int status, Map<String, String> headers) {
+        public static Reply of(int status) {
             return new Reply(status, Map.of());
         }
 
         /** No answer at all: the request hangs until the caller gives up. */
-        static Reply hang() {
+        public static Reply hang() {
             return new Reply(-1, Map.of());
         }
     }
 
     /** One request as received; {@code sni} is the server name of the TLS handshake (null over plain HTTP). */
-    record Received(String method, String path, Map<String, String> headers, String body, long atMillis, String sni) {
-        String header(String name) {
+    public record Received(String method, String path, Map<String, String> headers, String body, long atMillis, String sni) {
+        public String header(String name) {
             return headers.get(name.toLowerCase());
         }
     }
@@ -55,12 +62,12 @@ final class Receiver implements AutoCloseable {
     private final AtomicInteger mostOpen = new AtomicInteger();
     private volatile long delayMillis;
 
-    Receiver() throws IOException {
+    public HttpReceiver() throws IOException {
         this(null);
     }
 
     /** An HTTPS receiver when {@code tls} is given (its key and certificate), else plain HTTP. */
-    Receiver(SSLContext tls) throws IOException {
+    public HttpReceiver(SSLContext tls) throws IOException {
         InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         if (tls == null) {
             server = HttpServer.create(address, 50);
@@ -107,26 +114,26 @@ final class Receiver implements AutoCloseable {
     }
 
     /** Answers every request only after {@code millis} (a slow receiver; up to four at once). */
-    void answerAfter(long millis) {
+    public void answerAfter(long millis) {
         delayMillis = millis;
     }
 
     /** The most requests this receiver had open at once (hanging ones stay open). */
-    int mostOpen() {
+    public int mostOpen() {
         return mostOpen.get();
     }
 
     /** Answers {@code path} with these replies in turn, the last one from then on. */
-    void script(String path, Reply... replies) {
+    public void script(String path, Reply... replies) {
         scripts.put(path, new ArrayDeque<>(List.of(replies)));
     }
 
-    String url(String path) {
+    public String url(String path) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
     }
 
     /** The URL of {@code path} with {@code host} as the name (which must lead to 127.0.0.1). */
-    String url(String host, String path) {
+    public String url(String host, String path) {
         return (server instanceof HttpsServer ? "https://" : "http://") + host + ":" + server.getAddress().getPort() + path;
     }
 
@@ -139,17 +146,48 @@ final class Receiver implements AutoCloseable {
         return null;
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
     /** Every request received, in order. */
-    List<Received> all() {
+    public List<Received> all() {
         return List.copyOf(received);
     }
 
-    List<Received> received(String path) {
+    public List<Received> received(String path) {
         return received.stream().filter(r -> r.path().equals(path) || r.path().startsWith(path + "?")).toList();
+    }
+
+    /**
+     * True when one of the request's {@code webhook-signature} values is the Standard Webhooks {@code v1}
+     * signature of {@code "{webhook-id}.{webhook-timestamp}.{body}"} under the {@code whsec_} secret: verified as a
+     * receiver would, from the spec alone, with none of the sender's code.
+     */
+    public static boolean hasValidSignature(String secret, Received request) {
+        String id = request.header("webhook-id");
+        String timestamp = request.header("webhook-timestamp");
+        String signatures = request.header("webhook-signature");
+        if (id == null || timestamp == null || signatures == null) {
+            return false;
+        }
+        byte[] expected;
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(Base64.getDecoder().decode(secret.substring("whsec_".length())), "HmacSHA256"));
+            expected = Base64.getEncoder().encode(mac.doFinal((id + "." + timestamp + "." + request.body())
+                    .getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+        for (String signature : signatures.split(" ")) {
+            String[] parts = signature.split(",", 2);
+            if (parts.length == 2 && parts[0].equals("v1")
+                    && MessageDigest.isEqual(parts[1].getBytes(StandardCharsets.UTF_8), expected)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

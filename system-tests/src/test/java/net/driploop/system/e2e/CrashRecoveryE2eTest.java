@@ -1,0 +1,234 @@
+package net.driploop.system.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Services killed with {@code kill -9}, or stopped with SIGTERM as a rolling deploy does, while a stream of activity
+ * flows through them, then started again with the same configuration: every user still gets their mail, and nobody
+ * gets it twice.
+ */
+@E2eStack
+class CrashRecoveryE2eTest {
+
+    private static final int USERS = 120;
+    /** Pings per second from the client backend: slow enough that the stream outlasts both kills. */
+    private static final int RATE = 20;
+    /** SMTP sends the email worker has in flight at most (its four consumers, one record each). */
+    private static final int MAX_IN_FLIGHT_SENDS = 4;
+
+    private static final int GRACEFUL_USERS = 40;
+    /** Slower: the stream must still run when the first mails are out. */
+    private static final int GRACEFUL_RATE = 8;
+    private static final Duration STREAM_DEADLINE = Duration.ofSeconds(60);
+    private static final String PING_FLOW = """
+            {'name': 'Ping mail', 'trigger': {'type': 'activity.event', 'event': 'ping'}, 'reentry': 'always',
+             'steps': [{'id': 'mail', 'type': 'email', 'subject': 'Ping {event.metadata.n}',
+                        'text': 'Ping {event.metadata.n} for {user.externalUserId}'}]}""";
+
+    private final SystemStack stack;
+
+    CrashRecoveryE2eTest(SystemStack stack) {
+        this.stack = stack;
+    }
+
+    @Test
+    void killingTheEmailWorkerAndTheFlowEngineMidStreamLosesNothingAndSendsNothingTwice() throws Exception {
+        App app = stack.newApp("crash");
+        app.activeFlow(PING_FLOW);
+        List<String> users = register(app, USERS);
+        Stream stream = Stream.start(app, users, RATE);
+
+        ServiceProcess email = stack.service(SystemStack.EMAIL);
+        ServiceProcess flows = stack.service(SystemStack.FLOWS);
+        // the flow engine dies while events are still arriving
+        await().atMost(STREAM_DEADLINE).until(() -> stream.sent() >= USERS / 2);
+        int sentAtEngineKill = stream.sent();
+        flows.kill();
+        flows.start();
+        // the email worker dies while it is sending (its backlog grows behind it meanwhile)
+        await().atMost(STREAM_DEADLINE).until(() -> mailsOf(app, users) >= 20);
+        int mailsAtEmailKill = mailsOf(app, users);
+        email.kill();
+        email.start();
+        awaitReadyAndSent(stream, email, flows);
+        assertThat(sentAtEngineKill).as("the flow engine was killed mid-stream").isLessThan(USERS);
+        assertThat(mailsAtEmailKill).as("the email worker was killed mid-stream").isLessThan(USERS);
+
+        // a send cut short by the kill is never repeated (at most once) and its outcome is reported, not lost
+        Map<String, JsonNode> executions = awaitEveryDeliveryRecorded(app, users);
+        List<String> uncertain = assertOneMailEachOrUncertain(app, users, executions);
+        // only the sends in flight at the kill can be uncertain
+        assertThat(uncertain).as("uncertain deliveries").hasSizeLessThanOrEqualTo(MAX_IN_FLIGHT_SENDS);
+        System.out.printf("kill -9: %d users, flow engine killed after %d pings, email worker after %d mails, "
+                + "%d uncertain deliveries %s%n", USERS, sentAtEngineKill, mailsAtEmailKill, uncertain.size(), uncertain);
+    }
+
+    @Test
+    void restartingTheFlowEngineGracefullyMidStreamSendsEveryMailExactlyOnce() throws Exception {
+        App app = stack.newApp("rolling restart");
+        app.activeFlow(PING_FLOW);
+        List<String> users = register(app, GRACEFUL_USERS);
+        Stream stream = Stream.start(app, users, GRACEFUL_RATE);
+
+        ServiceProcess flows = stack.service(SystemStack.FLOWS);
+        // SIGTERM, as a rolling deploy stops a pod, while events arrive and delivery results come back: what is in
+        // flight must be finished or left for the next instance, not dead-lettered
+        await().atMost(STREAM_DEADLINE).until(() -> mailsOf(app, users) >= 1 && stream.sent() >= GRACEFUL_USERS / 4);
+        int sentAtStop = stream.sent();
+        flows.stop(Duration.ofSeconds(30));
+        flows.start();
+        awaitReadyAndSent(stream, flows);
+        assertThat(sentAtStop).as("the stream was still running").isLessThan(GRACEFUL_USERS);
+
+        Map<String, JsonNode> executions = awaitEveryDeliveryRecorded(app, users);
+        assertThat(assertOneMailEachOrUncertain(app, users, executions)).as("uncertain deliveries").isEmpty();
+    }
+
+    private List<String> register(App app, int count) throws Exception {
+        List<String> users = IntStream.range(0, count).mapToObj("u%03d"::formatted).toList();
+        ExecutorService clients = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> registrations = new ArrayList<>();
+            for (String user : users) {
+                registrations.add(clients.submit(() -> app.register(user, Map.of()).expect(201)));
+            }
+            for (Future<?> registration : registrations) {
+                registration.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            clients.shutdown();
+        }
+        return users;
+    }
+
+    /** One ping per user, paced, from a client backend that does not care what happens downstream. */
+    private record Stream(AtomicInteger counter, CompletableFuture<Void> done) {
+
+        static Stream start(App app, List<String> users, int rate) {
+            AtomicInteger sent = new AtomicInteger();
+            CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
+                long start = System.nanoTime();
+                for (int i = 0; i < users.size(); i++) {
+                    long wait = start + TimeUnit.SECONDS.toNanos(i) / rate - System.nanoTime();
+                    if (wait > 0) {
+                        // pacing the load, not waiting for a result
+                        LockSupport.parkNanos(wait);
+                    }
+                    app.activity(users.get(i), "ping", Map.of("n", i)).expect(201);
+                    sent.incrementAndGet();
+                }
+            });
+            return new Stream(sent, done);
+        }
+
+        int sent() {
+            return counter.get();
+        }
+    }
+
+    /** Waits until the restarted services are ready and the stream has been sent. */
+    private static void awaitReadyAndSent(Stream stream, ServiceProcess... restarted) throws Exception {
+        List<CompletableFuture<?>> waits = new ArrayList<>(List.of(stream.done()));
+        for (ServiceProcess service : restarted) {
+            waits.add(CompletableFuture.runAsync(() -> service.awaitReady(SystemStack.READY_DEADLINE)));
+        }
+        CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new)).get(3, TimeUnit.MINUTES);
+    }
+
+    /**
+     * Waits until the worker's result for every user's mail step is on their execution, sent or uncertain;
+     * returns each user's executions as last read.
+     */
+    private static Map<String, JsonNode> awaitEveryDeliveryRecorded(App app, List<String> users) {
+        Map<String, JsonNode> settled = new HashMap<>();
+        try {
+            await("every user's delivery recorded").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> {
+                        for (String user : users) {
+                            if (!settled.containsKey(user)) {
+                                JsonNode executions = JsonHttp.JSON.valueToTree(app.executions(user));
+                                if (isRecorded(executions)) {
+                                    settled.put(user, executions);
+                                }
+                            }
+                        }
+                        return settled.size() == users.size();
+                    });
+        } catch (ConditionTimeoutException e) {
+            Map<String, Integer> counts = Mailbox.countsByRecipient();
+            List<String> open = users.stream().filter(u -> !settled.containsKey(u)).toList();
+            StringBuilder detail = new StringBuilder(open.size() + " users without a recorded delivery: " + open);
+            for (String user : open.subList(0, Math.min(5, open.size()))) {
+                detail.append("\n").append(user).append(": ").append(counts.getOrDefault(app.email(user), 0))
+                        .append(" mail(s), executions ").append(app.executions(user));
+            }
+            throw new AssertionError(detail.toString(), e);
+        }
+        return settled;
+    }
+
+    private static boolean isRecorded(JsonNode executions) {
+        if (executions.isEmpty()) {
+            return false;
+        }
+        JsonNode delivery = Trace.delivery(executions.get(0), "mail");
+        return delivery.path("status").asText().equals("sent") || delivery.path("detail").path("uncertain").asBoolean();
+    }
+
+    /**
+     * Checks that every user has one execution and at most one mail, exactly one when the delivery was reported
+     * sent, each mail the one of the user's own ping; returns the users whose delivery was reported uncertain.
+     */
+    private static List<String> assertOneMailEachOrUncertain(App app, List<String> users,
+            Map<String, JsonNode> executionsByUser) {
+        Map<String, Integer> counts = Mailbox.countsByRecipient();
+        List<String> uncertain = new ArrayList<>();
+        for (String user : users) {
+            int mails = counts.getOrDefault(app.email(user), 0);
+            assertThat(mails).as("mails to %s", user).isLessThanOrEqualTo(1);
+            JsonNode executions = executionsByUser.get(user);
+            // a redelivered event after a restart starts nothing twice
+            assertThat(executions).as("executions of %s", user).hasSize(1);
+            JsonNode delivery = Trace.delivery(executions.get(0), "mail");
+            if (delivery.path("status").asText().equals("sent")) {
+                assertThat(mails).as("mails to %s", user).isEqualTo(1);
+            } else {
+                assertThat(delivery.path("detail").path("uncertain").asBoolean()).as("delivery to %s: %s", user, delivery)
+                        .isTrue();
+                uncertain.add(user);
+            }
+        }
+        List<String> addresses = users.stream().map(app::email).toList();
+        for (Mailbox.Mail mail : Mailbox.all()) {
+            int n = addresses.indexOf(mail.to().get(0));
+            if (n >= 0) {
+                assertThat(mail.text()).isEqualTo("Ping %d for %s".formatted(n, users.get(n)));
+            }
+        }
+        return uncertain;
+    }
+
+    private static int mailsOf(App app, List<String> users) {
+        Map<String, Integer> counts = Mailbox.countsByRecipient();
+        return users.stream().mapToInt(u -> counts.getOrDefault(app.email(u), 0)).sum();
+    }
+}
