@@ -103,12 +103,17 @@ sent() { counter "$EMAIL" '^driploop_email_sent_total'; }
 
 utc_now() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
 
-# API→SMTP per correlationId of the api.request entries in [from, to): calls, emails, p50, p99, max (ms).
+# The SQL of the activity calls whose api.request entry falls in [from, to): a WITH clause naming them "api".
+api_calls() {
+  echo "WITH api AS (
+      SELECT correlation_id, at FROM flow.automation_log
+      WHERE type = 'api.request' AND detail->>'path' = '/api/v1/events/activity' AND at >= '$1' AND at < '$2')"
+}
+
+# API→SMTP per correlationId of the calls in [from, to): calls, emails, p50, p99, max (ms).
 e2e_latency() {
   sql -F ' ' -c "
-    WITH api AS (
-      SELECT correlation_id, at FROM flow.automation_log
-      WHERE type = 'api.request' AND detail->>'path' = '/api/v1/events/activity' AND at >= '$1' AND at < '$2'),
+    $(api_calls "$1" "$2"),
     mail AS (
       SELECT correlation_id, min(at) AS at FROM flow.automation_log
       WHERE type = 'email.sent' AND at >= '$1' GROUP BY correlation_id),
@@ -125,9 +130,7 @@ e2e_latency() {
 # email.sent (email-worker's consumer, ledger and SMTP).
 e2e_hops() {
   sql -F ' ' -c "
-    WITH api AS (
-      SELECT correlation_id, at FROM flow.automation_log
-      WHERE type = 'api.request' AND detail->>'path' = '/api/v1/events/activity' AND at >= '$1' AND at < '$2'),
+    $(api_calls "$1" "$2"),
     t AS (
       SELECT api.correlation_id, api.at AS api,
         min(l.at) FILTER (WHERE l.type = 'flow.triggered') AS triggered,
