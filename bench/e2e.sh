@@ -17,7 +17,7 @@
 # Environment (all optional):
 #   BENCH_RATES="50 200 500"   API calls/s, one run each     BENCH_DURATION=30 (seconds per run)
 #   BENCH_USERS=1000           BENCH_CONNECTIONS=32 (wrk connections)   BENCH_THREADS=2
-#   BENCH_WARMUP=20            seconds at 100/s first, not reported (JIT of the whole path)
+#   BENCH_WARMUP=60            seconds at 100/s first, not reported (JIT of the whole path)
 #   BENCH_DRAIN_DEADLINE=120   seconds after a run for its emails to be sent
 #   BENCH_SMTP=sink            the SMTP server: "sink" = bench/smtp-sink.py on 127.0.0.1:2526 (needs python3 ≤ 3.11,
 #                              which still has smtpd); "catcher" = the GreenMail catcher of run.sh, which answers
@@ -33,7 +33,7 @@ DURATION="${BENCH_DURATION:-30}"
 USERS="${BENCH_USERS:-1000}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 THREADS="${BENCH_THREADS:-2}"
-WARMUP="${BENCH_WARMUP:-20}"
+WARMUP="${BENCH_WARMUP:-60}"
 DRAIN_DEADLINE="${BENCH_DRAIN_DEADLINE:-120}"
 EVENT=bench_ping
 OUT="$BENCH_ROOT/bench/results/e2e-$(date +%Y%m%d-%H%M%S)"
@@ -103,12 +103,17 @@ sent() { counter "$EMAIL" '^driploop_email_sent_total'; }
 
 utc_now() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
 
-# API→SMTP per correlationId of the api.request entries in [from, to): calls, emails, p50, p99, max (ms).
+# The SQL of the activity calls whose api.request entry falls in [from, to): a WITH clause naming them "api".
+api_calls() {
+  echo "WITH api AS (
+      SELECT correlation_id, at FROM flow.automation_log
+      WHERE type = 'api.request' AND detail->>'path' = '/api/v1/events/activity' AND at >= '$1' AND at < '$2')"
+}
+
+# API→SMTP per correlationId of the calls in [from, to): calls, emails, p50, p99, max (ms).
 e2e_latency() {
   sql -F ' ' -c "
-    WITH api AS (
-      SELECT correlation_id, at FROM flow.automation_log
-      WHERE type = 'api.request' AND detail->>'path' = '/api/v1/events/activity' AND at >= '$1' AND at < '$2'),
+    $(api_calls "$1" "$2"),
     mail AS (
       SELECT correlation_id, min(at) AS at FROM flow.automation_log
       WHERE type = 'email.sent' AND at >= '$1' GROUP BY correlation_id),
@@ -125,9 +130,7 @@ e2e_latency() {
 # email.sent (email-worker's consumer, ledger and SMTP).
 e2e_hops() {
   sql -F ' ' -c "
-    WITH api AS (
-      SELECT correlation_id, at FROM flow.automation_log
-      WHERE type = 'api.request' AND detail->>'path' = '/api/v1/events/activity' AND at >= '$1' AND at < '$2'),
+    $(api_calls "$1" "$2"),
     t AS (
       SELECT api.correlation_id, api.at AS api,
         min(l.at) FILTER (WHERE l.type = 'flow.triggered') AS triggered,
@@ -160,12 +163,16 @@ wait_for_emails() {
 }
 
 # One paced wrk run while sampling the backlog every second: name, rate. Leaves the samples in $OUT/name.backlog
-# ("seconds accepted sent"), the calls accepted in RUN_ACCEPTED and the machine's busy share in LAST_CPU.
+# ("seconds accepted sent"), the calls accepted in RUN_ACCEPTED and in LAST_CPU where the CPU went:
+# "machine/stack/others" (100% = one core; stack = the services, Kafka, SMTP catcher and PostgreSQL; others = not
+# the stack nor wrk and this script).
 paced_run() {
-  local name="$1" rate="$2" pid t0 m0 a0 s0
+  local name="$1" rate="$2" pid t0 m0 a0 s0 k0 b0 stack
   export BENCH_RATE_PER_THREAD
   BENCH_RATE_PER_THREAD="$(awk -v r="$rate" -v t="$THREADS" 'BEGIN { print r / t }')"
-  a0=$(accepted) s0=$(sent) m0=$(machine_busy_ticks) t0=$(now_ms)
+  stack="$(child_pids | tr '\n' ' ') $(pg_pids | tr '\n' ' ')"
+  # shellcheck disable=SC2086
+  a0=$(accepted) s0=$(sent) m0=$(machine_busy_ticks) k0=$(ticks_of $stack) b0=$(ticks_of $$) t0=$(now_ms)
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$BENCH_ROOT/bench/activity.lua" \
     "$URL/api/v1/events/activity" >"$OUT/$name.txt" 2>"$OUT/$name.err" &
   pid=$!
@@ -177,8 +184,10 @@ paced_run() {
   wait "$pid" || echo "warning: wrk exited with status $?" >&2
   RUN_ACCEPTED=$(( $(accepted) - a0 ))
   unset BENCH_RATE_PER_THREAD
-  LAST_CPU="$(awk -v m=$(($(machine_busy_ticks) - m0)) -v hz="$CLK_TCK" -v ms=$(($(now_ms) - t0)) \
-    'BEGIN { printf "%.0f%%", 100 * m * 1000 / (hz * ms) }')"
+  # shellcheck disable=SC2086
+  LAST_CPU="$(awk -v m=$(($(machine_busy_ticks) - m0)) -v k=$(($(ticks_of $stack) - k0)) -v b=$(($(ticks_of $$) - b0)) \
+    -v hz="$CLK_TCK" -v ms=$(($(now_ms) - t0)) 'BEGIN { f = 100 * 1000 / (hz * ms);
+      printf "%.0f%%/%.0f%%/%.0f%%", m * f, k * f, (m - k - b) * f }')"
 }
 
 # From the samples: the backlog's growth per second (least squares over the last two thirds) and its last value.
@@ -212,7 +221,7 @@ run_rate() { # rate
   ROWS+=("$(awk -v r="$rate" -v q="$r_requests" -v us="$r_duration_us" -v n="$((r_non2xx + r_socket_errors))" \
     -v a50="$r_p50_us" -v a99="$r_p99_us" -v c="$calls" -v m="$emails" -v e50="$p50" -v e99="$p99" -v emax="$max" \
     -v s="$slope" -v l="$last" -v d="$drain" -v cpu="$LAST_CPU" -v v="$verdict" \
-    'BEGIN { printf "%6d %9.1f %6d %8.2f %8.2f %7d %7d %8.1f %8.1f %8.1f %9s %6d %7s %5s %9s",
+    'BEGIN { printf "%6d %9.1f %6d %8.2f %8.2f %7d %7d %8.1f %8.1f %8.1f %9s %6d %7s %17s %9s",
       r, q / (us / 1e6), n, a50 / 1000, a99 / 1000, c, m, e50, e99, emax, s, l, d, cpu, v }')")
   echo "    ${ROWS[${#ROWS[@]}-1]}"
   echo "    load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/load.txt"
@@ -228,8 +237,8 @@ if [ "$WARMUP" -gt 0 ]; then
   echo "    emails of the warm-up sent $(wait_for_emails "$from" "$(utc_now)" "$RUN_ACCEPTED") s after it"
   DURATION="$saved_duration"
 fi
-HEADER="$(printf '%6s %9s %6s %8s %8s %7s %7s %8s %8s %8s %9s %6s %7s %5s %9s' 'rate' 'calls/s' 'non2xx' 'API p50' \
-  'API p99' 'calls' 'emails' 'E2E p50' 'E2E p99' 'E2E max' 'backlog/s' 'end' 'drain s' 'cpu' 'sustained')"
+HEADER="$(printf '%6s %9s %6s %8s %8s %7s %7s %8s %8s %8s %9s %6s %7s %17s %9s' 'rate' 'calls/s' 'non2xx' 'API p50' \
+  'API p99' 'calls' 'emails' 'E2E p50' 'E2E p99' 'E2E max' 'backlog/s' 'end' 'drain s' 'cpu m/stack/other' 'sustained')"
 echo "    $HEADER"
 for rate in $RATES; do run_rate "$rate"; done
 
@@ -243,7 +252,9 @@ for r in "${ROWS[@]}"; do say "$r"; done
 say ""
 say "times in ms; E2E = email.sent minus api.request of the same correlationId (flow.automation_log);"
 say "backlog/s = growth of (accepted calls - emails sent) per second over the last 2/3 of the run, end = at its end;"
-say "drain s = seconds after the run until every email of the run was sent; cpu = machine busy (100% = one core)"
+say "drain s = seconds after the run until every email of the run was sent;"
+say "cpu = machine/stack/other processes busy (100% = one core; stack = services, Kafka, PostgreSQL; other = neither the"
+say "stack nor the load generator)"
 say ""
 say "where the time went, p50/p99 ms per hop:"
 say "$(printf '%6s %22s %22s %22s' rate 'API → flow.triggered' '→ command.published' '→ email.sent')"

@@ -40,6 +40,22 @@ ticks_of() {
 
 say() { echo "$*" | tee -a "$OUT/summary.txt"; }
 
+# The pid of run.sh's child whose command line contains a string.
+child_pid() {
+  ps -eo pid=,ppid=,args= | awk -v p="$RUN_PID" -v m="$1" '$2 == p && index($0, m) { print $1; exit }'
+}
+# Every child of run.sh (the services and the local infrastructure JVM).
+child_pids() {
+  ps -o pid= --ppid "$RUN_PID" 2>/dev/null || true
+}
+# The embedded PostgreSQL's postmaster and its backends (at the time of the call).
+pg_pids() {
+  local master
+  master="$(head -n 1 "$DL_DATA_DIR/postgres/postmaster.pid" 2>/dev/null)" || return 0
+  echo "$master"
+  ps -o pid= --ppid "$master" 2>/dev/null || true
+}
+
 # A command, else its Debian package installed with apt-get (as root): command, package.
 ensure_tool() {
   command -v "$1" >/dev/null && return 0
