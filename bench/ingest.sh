@@ -110,18 +110,6 @@ drain_time() {
   done
 }
 
-machine_busy_ticks() {
-  awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
-}
-child_pid() { # the pid of run.sh's child whose command line matches
-  ps -eo pid=,ppid=,args= | awk -v p="$RUN_PID" -v m="$1" '$2 == p && index($0, m) { print $1; exit }'
-}
-pg_pids() {
-  local master
-  master="$(head -n 1 "$DL_DATA_DIR/postgres/postmaster.pid" 2>/dev/null)" || return 0
-  echo "$master"
-  ps -o pid= --ppid "$master" 2>/dev/null || true
-}
 CPU_OK=""
 if [ -r /proc/stat ]; then CPU_OK=1; fi
 INGEST_PID="$(child_pid quarkus-run.jar)"
@@ -167,11 +155,7 @@ measure() {
     LAST_CPU="(no /proc: CPU not measured)"
   fi
   if [ -n "$HAVE_PSQL" ]; then
-    sql -F ' | ' -c "SELECT calls, round(total_exec_time::numeric, 1) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms,
-                   round((100 * total_exec_time / nullif(sum(total_exec_time) OVER (), 0))::numeric, 1) AS pct,
-                   regexp_replace(left(query, 160), '\s+', ' ', 'g') AS query
-            FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'driploop')
-            ORDER BY total_exec_time DESC LIMIT 12" >"$OUT/$name.pg-statements.txt" 2>&1 || true
+    top_statements 12 >"$OUT/$name.pg-statements.txt" 2>&1 || true
   fi
 }
 

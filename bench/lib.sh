@@ -39,6 +39,33 @@ ticks_of() {
 
 say() { echo "$*" | tee -a "$OUT/summary.txt"; }
 
+# The pid of run.sh's child whose command line contains $1.
+child_pid() {
+  ps -eo pid=,ppid=,args= | awk -v p="$RUN_PID" -v m="$1" '$2 == p && index($0, m) { print $1; exit }'
+}
+
+# The embedded PostgreSQL's pids: the postmaster and its backends.
+pg_pids() {
+  local master
+  master="$(head -n 1 "$DL_DATA_DIR/postgres/postmaster.pid" 2>/dev/null)" || return 0
+  echo "$master"
+  ps -o pid= --ppid "$master" 2>/dev/null || true
+}
+
+# CPU ticks the whole machine has been busy so far.
+machine_busy_ticks() {
+  awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
+}
+
+# The busiest statements since the last pg_stat_statements_reset(), $1 of them: calls | total ms | mean ms | % | query.
+top_statements() {
+  sql -F ' | ' -c "SELECT calls, round(total_exec_time::numeric, 1) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms,
+                 round((100 * total_exec_time / nullif(sum(total_exec_time) OVER (), 0))::numeric, 1) AS pct,
+                 regexp_replace(left(query, 160), '\s+', ' ', 'g') AS query
+          FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'driploop')
+          ORDER BY total_exec_time DESC LIMIT $1"
+}
+
 sql() {
   PGPASSWORD=postgres psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d driploop -qAtX -v ON_ERROR_STOP=1 "$@"
 }
