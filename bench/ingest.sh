@@ -128,11 +128,7 @@ measure() {
     LAST_CPU="(no /proc: CPU not measured)"
   fi
   if [ -n "$HAVE_PSQL" ]; then
-    sql -F ' | ' -c "SELECT calls, round(total_exec_time::numeric, 1) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms,
-                   round((100 * total_exec_time / nullif(sum(total_exec_time) OVER (), 0))::numeric, 1) AS pct,
-                   regexp_replace(left(query, 160), '\s+', ' ', 'g') AS query
-            FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'driploop')
-            ORDER BY total_exec_time DESC LIMIT 12" >"$OUT/$name.pg-statements.txt" 2>&1 || true
+    top_statements 12 >"$OUT/$name.pg-statements.txt" 2>&1 || true
   fi
 }
 

@@ -104,6 +104,15 @@ bench_wrk_result() {
   eval "$(echo "${result#BENCH_RESULT }" | tr ' ' '\n' | sed 's/^/r_/')"
 }
 
+# The busiest statements since the last pg_stat_statements_reset(), $1 of them: calls | total ms | mean ms | % | query.
+top_statements() {
+  sql -F ' | ' -c "SELECT calls, round(total_exec_time::numeric, 1) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms,
+                 round((100 * total_exec_time / nullif(sum(total_exec_time) OVER (), 0))::numeric, 1) AS pct,
+                 regexp_replace(left(query, 160), '\s+', ' ', 'g') AS query
+          FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'driploop')
+          ORDER BY total_exec_time DESC LIMIT $1"
+}
+
 sql() {
   PGPASSWORD=postgres psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d driploop -qAtX -v ON_ERROR_STOP=1 "$@"
 }

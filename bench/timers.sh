@@ -120,12 +120,6 @@ claim_idle_ms() {
   echo "$best"
 }
 
-pg_pids() {
-  local master
-  master="$(head -n 1 "$DL_DATA_DIR/postgres/postmaster.pid" 2>/dev/null)" || return 0
-  echo "$master"
-  ps -o pid= --ppid "$master" 2>/dev/null || true
-}
 ENGINE_PID="$(ps -eo pid=,ppid=,args= | awk -v p="$RUN_PID" '$2 == p && index($0, "flow-engine/target/quarkus-app") { print $1; exit }')"
 [ -n "$ENGINE_PID" ] || echo "warning: flow-engine's pid not found (no GC before heap readings, no CPU split)" >&2
 machine_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
@@ -214,11 +208,7 @@ SQL
   heap_after="$(heap_mb)"
   curl -s -m 5 "$ENGINE/q/metrics" >"$OUT/s$scenario-metrics-after.txt" || true
   cpu="$(awk -v b=$((busy1 - busy0)) -v t=$((total1 - total0)) 'BEGIN { printf "%.0f", t ? 100 * b / t : 0 }')"
-  sql -F ' | ' -c "SELECT calls, round(total_exec_time::numeric, 1) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms,
-                 round((100 * total_exec_time / nullif(sum(total_exec_time) OVER (), 0))::numeric, 1) AS pct,
-                 regexp_replace(left(query, 160), '\s+', ' ', 'g') AS query
-          FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'driploop')
-          ORDER BY total_exec_time DESC LIMIT 15" >"$OUT/s$scenario-pg-statements.txt" 2>&1 || true
+  top_statements 15 >"$OUT/s$scenario-pg-statements.txt" 2>&1 || true
   claim="$(sql -c "SELECT calls || ' ' || round(mean_exec_time::numeric, 2) FROM pg_stat_statements
                    WHERE query LIKE 'DELETE FROM flow.timers WHERE id IN%' ORDER BY calls DESC LIMIT 1")"
   idle_after="$(claim_idle_ms "s$scenario-after")"

@@ -69,19 +69,9 @@ dl_wait_for_line "$OUT/receiver.log" "WEBHOOK RECEIVER READY" "$RECEIVER_PID" 30
 receiver_stats() { curl -s -m 5 "http://127.0.0.1:$FAST_PORT/stats" | tr '\n' ' '; }
 receiver_fast() { curl -s -m 5 "http://127.0.0.1:$FAST_PORT/stats" | awk '$1 == "fast" { print $2 }'; }
 
-child_pid() { # the pid of run.sh's child whose command line matches
-  ps -eo pid=,ppid=,args= | awk -v p="$RUN_PID" -v m="$1" '$2 == p && index($0, m) { print $1; exit }'
-}
-pg_pids() {
-  local master
-  master="$(head -n 1 "$DL_DATA_DIR/postgres/postmaster.pid" 2>/dev/null)" || return 0
-  echo "$master"
-  ps -o pid= --ppid "$master" 2>/dev/null || true
-}
 WORKER_PID="$(child_pid webhook-worker/target/quarkus-app)"
 INFRA_PID="$(child_pid net.driploop.infra.LocalStack)"
 [ -n "$WORKER_PID" ] || dl_die "webhook-worker's pid not found"
-machine_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 
 APP_ID="app_01JBENCHWEBH00KS0000000000"
 # Commands of a scenario as "key<TAB>value" lines: ids exe_<tag>f<n> (fast) and exe_<tag>s<n> (slow); with share > 0,
@@ -132,13 +122,13 @@ run_scenario() {
   sql -c "SELECT pg_stat_statements_reset()" >/dev/null
   pgp="$(pg_pids | tr '\n' ' ')"
   # shellcheck disable=SC2086
-  m0=$(machine_busy) w0=$(ticks_of "$WORKER_PID") k0=$(ticks_of "$INFRA_PID") p0=$(ticks_of $pgp) \
+  m0=$(machine_busy_ticks) w0=$(ticks_of "$WORKER_PID") k0=$(ticks_of "$INFRA_PID") p0=$(ticks_of $pgp) \
     r0=$(ticks_of "$RECEIVER_PID") t0=$(date +%s%N)
   produce "$file"
   echo "  produced in $(awk -v ns=$(($(date +%s%N) - t0)) 'BEGIN { printf "%.1f", ns / 1e9 }') s; waiting for the fast deliveries..."
   got="$(wait_fast_delivered "$tag" "$nfast" "$base")"
   # shellcheck disable=SC2086
-  m1=$(machine_busy) w1=$(ticks_of "$WORKER_PID") k1=$(ticks_of "$INFRA_PID") p1=$(ticks_of $pgp) \
+  m1=$(machine_busy_ticks) w1=$(ticks_of "$WORKER_PID") k1=$(ticks_of "$INFRA_PID") p1=$(ticks_of $pgp) \
     r1=$(ticks_of "$RECEIVER_PID") t1=$(date +%s%N)
   local cpu
   cpu="$(awk -v m=$((m1 - m0)) -v w=$((w1 - w0)) -v p=$((p1 - p0)) -v k=$((k1 - k0)) -v r=$((r1 - r0)) \
@@ -162,11 +152,7 @@ run_scenario() {
                         count(*) FILTER (WHERE id LIKE 'exe\\_${tag}s%')
                  FROM webhook.deliveries WHERE id LIKE 'exe\\_${tag}%' AND status = 'delivered' GROUP BY 1 ORDER BY 1" \
     >"$OUT/$name.delivered-per-second.txt"
-  sql -F ' | ' -c "SELECT calls, round(total_exec_time::numeric, 1) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms,
-                 round((100 * total_exec_time / nullif(sum(total_exec_time) OVER (), 0))::numeric, 1) AS pct,
-                 regexp_replace(left(query, 160), '\s+', ' ', 'g') AS query
-          FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'driploop')
-          ORDER BY total_exec_time DESC LIMIT 15" >"$OUT/$name.pg-statements.txt" 2>&1 || true
+  top_statements 15 >"$OUT/$name.pg-statements.txt" 2>&1 || true
   curl -s -m 5 "$WORKER/q/metrics" | grep -E '^driploop_' >"$OUT/$name.metrics.txt" || true
   echo "  $got/$nfast fast delivered: $rate fast/s over $window s, stored->delivered p50 $p50 ms p99 $p99 ms;" \
     "slow: $slow_done delivered, $slow_pending pending; receiver: $stats"

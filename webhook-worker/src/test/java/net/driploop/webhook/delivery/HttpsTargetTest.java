@@ -127,29 +127,25 @@ class HttpsTargetTest {
 
     @Test
     void refusesATrustedCertificateIssuedForAnotherName() {
-        String path = WebhookDeliveryTest.path();
-        CallWebhook command = command(Ids.newId(Ids.APP), other.url(HOST, path), null, null, Map.of());
-        publish(command);
-
-        await().atMost(DEADLINE).untilAsserted(() -> assertThat(published(results, command.id())).first()
-                .satisfies(result -> {
-                    assertThat(result.get("status")).isEqualTo("retrying");
-                    assertThat(String.valueOf(((Map<?, ?>) result.get("detail")).get("error"))).contains(HOST);
-                }));
-        assertThat(other.received(path)).isEmpty();
+        assertRefusedBeforeAnyRequest(other, HOST);
     }
 
     @Test
     void refusesACertificateForTheRightNameThatIsNotTrusted() {
+        assertRefusedBeforeAnyRequest(stranger, "certification path");
+    }
+
+    /** A call to {@code receiver} fails its TLS handshake (an attempt to retry, with why) and sends no request. */
+    static void assertRefusedBeforeAnyRequest(Receiver receiver, String why) {
         String path = WebhookDeliveryTest.path();
-        CallWebhook command = command(Ids.newId(Ids.APP), stranger.url(HOST, path), null, null, Map.of());
+        CallWebhook command = command(Ids.newId(Ids.APP), receiver.url(HOST, path), null, null, Map.of());
         publish(command);
 
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(published(results, command.id())).first()
                 .satisfies(result -> {
                     assertThat(result.get("status")).isEqualTo("retrying");
-                    assertThat(String.valueOf(((Map<?, ?>) result.get("detail")).get("error"))).contains("certification path");
+                    assertThat(String.valueOf(((Map<?, ?>) result.get("detail")).get("error"))).contains(why);
                 }));
-        assertThat(stranger.received(path)).isEmpty();
+        assertThat(receiver.received(path)).isEmpty();
     }
 }
