@@ -113,15 +113,6 @@ drain_time() {
 machine_busy_ticks() {
   awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
 }
-child_pid() { # the pid of run.sh's child whose command line matches
-  ps -eo pid=,ppid=,args= | awk -v p="$RUN_PID" -v m="$1" '$2 == p && index($0, m) { print $1; exit }'
-}
-pg_pids() {
-  local master
-  master="$(head -n 1 "$DL_DATA_DIR/postgres/postmaster.pid" 2>/dev/null)" || return 0
-  echo "$master"
-  ps -o pid= --ppid "$master" 2>/dev/null || true
-}
 CPU_OK=""
 if [ -r /proc/stat ]; then CPU_OK=1; fi
 INGEST_PID="$(child_pid quarkus-run.jar)"

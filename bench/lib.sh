@@ -39,6 +39,22 @@ ticks_of() {
 
 say() { echo "$*" | tee -a "$OUT/summary.txt"; }
 
+# The pid of run.sh's child whose command line matches (after bench_start_stack).
+child_pid() {
+  ps -eo pid=,ppid=,args= | awk -v p="$RUN_PID" -v m="$1" '$2 == p && index($0, m) { print $1; exit }'
+}
+
+# The embedded PostgreSQL's postmaster and its backends, one pid a line.
+pg_pids() {
+  local master
+  master="$(head -n 1 "$DL_DATA_DIR/postgres/postmaster.pid" 2>/dev/null)" || return 0
+  echo "$master"
+  ps -o pid= --ppid "$master" 2>/dev/null || true
+}
+
+# The machine's busy and total CPU ticks so far (all cores).
+machine_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+
 sql() {
   PGPASSWORD=postgres psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d driploop -qAtX -v ON_ERROR_STOP=1 "$@"
 }

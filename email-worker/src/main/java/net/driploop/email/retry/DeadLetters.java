@@ -9,6 +9,7 @@ import net.driploop.model.Timestamps;
 import net.driploop.model.Topics;
 import net.driploop.model.command.CommandTypes;
 import net.driploop.model.command.SendEmail;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -27,6 +28,8 @@ public class DeadLetters {
     public static final String CAUSE = "dead-letter-cause";
     public static final String TOPIC = "dead-letter-topic";
     public static final String ATTEMPTS = "dead-letter-attempts";
+    public static final String PARTITION = "dead-letter-partition";
+    public static final String OFFSET = "dead-letter-offset";
 
     private final MutinyEmitter<String> emitter;
 
@@ -54,6 +57,26 @@ public class DeadLetters {
                 .withHeaders(headers)
                 .build());
         return emitter.sendMessage(message);
+    }
+
+    /**
+     * Sends a record of {@code driploop.email-commands.v1} that could not be delivered (not a SendEmail, or its
+     * delivery failed unexpectedly) as it came, with its headers and, as the Kafka connector does for records
+     * it dead-letters, {@code dead-letter-reason}, {@code -topic}, {@code -partition} and {@code -offset}.
+     * Completes once the broker has the record.
+     */
+    public Uni<Void> send(ConsumerRecord<String, String> record, String reason) {
+        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+        header(headers, REASON, reason);
+        header(headers, TOPIC, record.topic());
+        header(headers, PARTITION, Integer.toString(record.partition()));
+        header(headers, OFFSET, Long.toString(record.offset()));
+        OutgoingKafkaRecordMetadata.OutgoingKafkaRecordMetadataBuilder<String> metadata =
+                OutgoingKafkaRecordMetadata.<String>builder().withHeaders(headers);
+        if (record.key() != null) {
+            metadata.withKey(record.key());
+        }
+        return emitter.sendMessage(Message.of(record.value() == null ? "" : record.value()).addMetadata(metadata.build()));
     }
 
     private static void header(RecordHeaders headers, String name, String value) {
