@@ -113,6 +113,9 @@ top_statements() {
           ORDER BY total_exec_time DESC LIMIT $1"
 }
 
+# The machine's busy and total CPU ticks so far (all cores).
+machine_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+
 sql() {
   PGPASSWORD=postgres psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d driploop -qAtX -v ON_ERROR_STOP=1 "$@"
 }

@@ -120,9 +120,8 @@ claim_idle_ms() {
   echo "$best"
 }
 
-ENGINE_PID="$(ps -eo pid=,ppid=,args= | awk -v p="$RUN_PID" '$2 == p && index($0, "flow-engine/target/quarkus-app") { print $1; exit }')"
+ENGINE_PID="$(child_pid flow-engine/target/quarkus-app)"
 [ -n "$ENGINE_PID" ] || echo "warning: flow-engine's pid not found (no GC before heap readings, no CPU split)" >&2
-machine_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
 
 # Warm-up (not reported): a small burst through the same path, so that the JIT has compiled the sweep.
 if [ "$WARMUP" -gt 0 ]; then

@@ -72,9 +72,9 @@ public final class Fixtures {
         return command(user, "flw_test", Ids.newId(Ids.EXECUTION), "mail", false, null);
     }
 
-    /** Publishes the command as flow-engine does: keyed by user, CloudEvents headers. */
-    public static void publish(SendEmail command) {
-        send(Topics.EMAIL_COMMANDS, Topics.userKey(command.appId(), command.externalUserId()), CommandTypes.SEND_EMAIL,
+    /** Publishes the command as flow-engine does: keyed by user, CloudEvents headers; returns its partition. */
+    public static int publish(SendEmail command) {
+        return send(Topics.EMAIL_COMMANDS, Topics.userKey(command.appId(), command.externalUserId()), CommandTypes.SEND_EMAIL,
                 command.correlationId(), command.externalUserId(), write(command));
     }
 
@@ -101,7 +101,7 @@ public final class Fixtures {
                 Ids.newCorrelationId(), user.externalUserId(), write(event));
     }
 
-    private static synchronized void send(String topic, String key, String type, String correlationId, String subject,
+    private static synchronized int send(String topic, String key, String type, String correlationId, String subject,
             String value) {
         if (producer == null) {
             producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -118,7 +118,7 @@ public final class Fixtures {
         header(record, CloudEventHeaders.CORRELATION_ID, correlationId);
         header(record, CloudEventHeaders.CONTENT_TYPE, CloudEventHeaders.JSON);
         try {
-            producer.send(record).get(10, TimeUnit.SECONDS);
+            return producer.send(record).get(10, TimeUnit.SECONDS).partition();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/** {@code driploop.email.*}: retry schedule, SMTP timing and Message-ID settings of the email worker. */
+/** {@code driploop.email.*}: retry schedule, SMTP timing, concurrency and Message-ID settings of the email worker. */
 @ConfigMapping(prefix = "driploop.email")
 public interface EmailConfig {
 
@@ -34,6 +34,15 @@ public interface EmailConfig {
     /** Most retries (and most stale sends) claimed by one sweep. */
     @WithDefault("50")
     int sweepBatch();
+
+    /**
+     * Most users whose commands of one polled batch are delivered at once, per consumer (each user's commands
+     * stay in order). With {@code mp.messaging.incoming.email-commands.concurrency} consumers, a replica has up
+     * to that many times this in flight; at most {@code quarkus.mailer.max-pool-size} of them talk SMTP at once
+     * ({@code SendSlots}), the others wait for a connection or are in a ledger batch.
+     */
+    @WithDefault("256")
+    int concurrency();
 
     /** The domain of generated Message-IDs; by default that of {@code quarkus.mailer.from}. */
     Optional<String> messageIdDomain();

@@ -22,31 +22,47 @@ import java.util.List;
 public class DeliveryLedger {
 
     /**
-     * The whole claim in one statement: the ledger row (already {@code sending}, a duplicate id inserts nothing),
-     * the deletion check, and the counted send, made only for a new row of a live user that can be sent
-     * ($13) and only while under the limit ($11, null = none). Data-modifying CTEs share one snapshot, and
-     * the counter upsert locks its row, so concurrent claims cannot both pass a limit.
+     * The claim of a batch of commands in one statement: their ledger rows (already {@code sending}; an id
+     * already there inserts nothing), the deletion check, and the counted sends, made only for new rows of live
+     * users that can be sent and only while under the limit ({@code lim}, null = none, compared through the
+     * proposed row's {@code last_limit}). Data-modifying CTEs share
+     * one snapshot, and the counter upsert locks its row, so concurrent claims cannot both pass a limit. One
+     * statement must not touch a counter row twice: the caller never puts two commands of one user and step in a
+     * batch. Rows are inserted and counters locked in key order, so that two batches never wait on each other in
+     * a cycle. Returns, per input row in order, whether it was claimed, the user deleted, the send counted.
      */
     private static final String CLAIM = """
-            WITH claimed AS (
+            WITH input AS (
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                    $8::text[], $9::text[], $10::timestamptz[], $11::integer[], $12::boolean[]) WITH ORDINALITY
+                    AS i(command_id, ce_id, app_id, external_user_id, flow_id, execution_id, step_id, correlation_id,
+                         recipient, requested_at, lim, sendable, ord)),
+            claimed AS (
                 INSERT INTO email.deliveries (command_id, ce_id, app_id, external_user_id, flow_id, execution_id,
                     step_id, correlation_id, recipient, status, attempts, counted, sending_until)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'sending', 1, $13, now() + make_interval(secs => $12))
+                SELECT command_id, ce_id, app_id, external_user_id, flow_id, execution_id, step_id, correlation_id,
+                    recipient, 'sending', 1, sendable, now() + make_interval(secs => $13)
+                FROM input ORDER BY command_id
                 ON CONFLICT (command_id) DO NOTHING
                 RETURNING command_id),
             deleted AS (
-                SELECT 1 FROM email.deleted_users WHERE app_id = $3 AND external_user_id = $4
-                AND (reactivated_at IS NULL OR $10::timestamptz IS NULL OR deleted_at >= $10::timestamptz)),
+                SELECT i.command_id FROM input i JOIN email.deleted_users d
+                    ON d.app_id = i.app_id AND d.external_user_id = i.external_user_id
+                WHERE d.reactivated_at IS NULL OR i.requested_at IS NULL OR d.deleted_at >= i.requested_at),
             counted AS (
-                INSERT INTO email.send_counts AS c (app_id, external_user_id, flow_id, step_id, sent)
-                SELECT $3, $4, $5, $7, 1
-                WHERE $13::boolean AND EXISTS (SELECT 1 FROM claimed) AND NOT EXISTS (SELECT 1 FROM deleted)
-                    AND ($11::integer IS NULL OR $11::integer >= 1)
+                INSERT INTO email.send_counts AS c (app_id, external_user_id, flow_id, step_id, sent, last_limit)
+                SELECT app_id, external_user_id, flow_id, step_id, 1, lim FROM input
+                WHERE sendable AND (lim IS NULL OR lim >= 1)
+                    AND command_id IN (SELECT command_id FROM claimed) AND command_id NOT IN (SELECT command_id FROM deleted)
+                ORDER BY app_id, external_user_id, flow_id, step_id
                 ON CONFLICT (app_id, external_user_id, flow_id, step_id)
-                DO UPDATE SET sent = c.sent + 1 WHERE $11::integer IS NULL OR c.sent < $11::integer
-                RETURNING sent)
-            SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, EXISTS (SELECT 1 FROM deleted) AS deleted,
-                EXISTS (SELECT 1 FROM counted) AS counted""";
+                DO UPDATE SET sent = c.sent + 1, last_limit = excluded.last_limit
+                WHERE excluded.last_limit IS NULL OR c.sent < excluded.last_limit
+                RETURNING app_id, external_user_id, flow_id, step_id)
+            SELECT i.command_id IN (SELECT command_id FROM claimed) AS claimed,
+                i.command_id IN (SELECT command_id FROM deleted) AS deleted,
+                (i.app_id, i.external_user_id, i.flow_id, i.step_id) IN (SELECT * FROM counted) AS counted
+            FROM input i ORDER BY i.ord""";
 
     /** Deleted and not registered again, or deleted after the command was requested ($3, null = unknown). */
     private static final String IS_DELETED = """
@@ -70,6 +86,15 @@ public class DeliveryLedger {
                 last_error = $5, sending_until = NULL, updated_at = now()
             WHERE command_id = $1 AND status = ANY($6)
             RETURNING counted""";
+
+    /** {@link #FINISH} for a batch of deliveries, without the counted flags. */
+    private static final String FINISH_ALL = """
+            UPDATE email.deliveries d SET status = u.status, reason = u.reason,
+                message_id = coalesce(u.message_id, d.message_id), last_error = u.last_error, sending_until = NULL,
+                updated_at = now()
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+                AS u(command_id, status, reason, message_id, last_error)
+            WHERE d.command_id = u.command_id AND d.status = ANY($6)""";
 
     private static final String SCHEDULE_RETRY = """
             INSERT INTO email.retries (command_id, ce_id, command, attempt, due_at, last_error)
@@ -106,27 +131,80 @@ public class DeliveryLedger {
     public record DueRetry(String commandId, String ceId, String command) {
     }
 
-    /** What {@link #claim} found: a new id, a deleted user, a send counted under the limit. */
+    /** A command to claim: whether it can be sent at all (a recipient, a template that parses) and its limit (null: none). */
+    public record ClaimRequest(SendEmail command, String ceId, boolean sendable, Integer limit) {
+    }
+
+    /** What {@link #claim} found for one command: a new id, a deleted user, a send counted under the limit. */
     public record Claim(boolean claimed, boolean deleted, boolean counted) {
     }
 
+    /** A delivery to move on: its new status, reason, Message-ID and last error (each may be null but the status). */
+    public record Finish(String commandId, String status, String reason, String messageId, String lastError) {
+    }
+
     /**
-     * Claims the command id (the row starts {@code sending}, attempt 1) and, if {@code sendable} and the user is
-     * live, counts the send under {@code limit} (null: no limit). The caller moves the row on when it is not to
-     * be sent.
+     * Claims the commands' ids (each row starts {@code sending}, attempt 1) and, for those {@code sendable} whose
+     * user is live, counts the send under the limit. The caller moves on the rows that are not to be sent.
      */
-    public Uni<Claim> claim(SqlClient sql, SendEmail command, String ceId, boolean sendable, Integer limit,
-            Duration lease) {
-        OffsetDateTime requestedAt = command.requestedAt() == null ? null
-                : OffsetDateTime.ofInstant(command.requestedAt(), java.time.ZoneOffset.UTC);
-        return sql.preparedQuery(CLAIM)
-                .execute(Tuple.from(Arrays.asList(command.id(), ceId, command.appId(), command.externalUserId(),
-                        flow(command), command.executionId(), step(command), command.correlationId(), command.to(),
-                        requestedAt, limit, (double) lease.toSeconds(), sendable)))
-                .map(rows -> {
-                    Row row = rows.iterator().next();
-                    return new Claim(row.getBoolean("claimed"), row.getBoolean("deleted"), row.getBoolean("counted"));
-                });
+    public Uni<List<Claim>> claim(SqlClient sql, List<ClaimRequest> requests, Duration lease) {
+        int n = requests.size();
+        String[][] text = new String[9][n];
+        OffsetDateTime[] requestedAt = new OffsetDateTime[n];
+        Integer[] limits = new Integer[n];
+        Boolean[] sendable = new Boolean[n];
+        for (int i = 0; i < n; i++) {
+            ClaimRequest request = requests.get(i);
+            SendEmail command = request.command();
+            text[0][i] = command.id();
+            text[1][i] = request.ceId();
+            text[2][i] = command.appId();
+            text[3][i] = command.externalUserId();
+            text[4][i] = flow(command);
+            text[5][i] = command.executionId();
+            text[6][i] = step(command);
+            text[7][i] = command.correlationId();
+            text[8][i] = command.to();
+            requestedAt[i] = command.requestedAt() == null ? null
+                    : OffsetDateTime.ofInstant(command.requestedAt(), java.time.ZoneOffset.UTC);
+            limits[i] = request.limit();
+            sendable[i] = request.sendable();
+        }
+        Tuple tuple = Tuple.tuple();
+        for (String[] column : text) {
+            tuple.addArrayOfString(column);
+        }
+        tuple.addArrayOfOffsetDateTime(requestedAt).addArrayOfInteger(limits).addArrayOfBoolean(sendable)
+                .addDouble((double) lease.toSeconds());
+        return sql.preparedQuery(CLAIM).execute(tuple).map(rows -> {
+            List<Claim> claims = new ArrayList<>(n);
+            for (Row row : rows) {
+                claims.add(new Claim(row.getBoolean("claimed"), row.getBoolean("deleted"), row.getBoolean("counted")));
+            }
+            return claims;
+        });
+    }
+
+    /** Moves each delivery on as {@code finishes} says, if it is in one of {@code from}. */
+    public Uni<Void> finishAll(SqlClient sql, List<Finish> finishes, String... from) {
+        if (finishes.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        int n = finishes.size();
+        String[][] columns = new String[5][n];
+        for (int i = 0; i < n; i++) {
+            Finish f = finishes.get(i);
+            columns[0][i] = f.commandId();
+            columns[1][i] = f.status();
+            columns[2][i] = f.reason();
+            columns[3][i] = f.messageId();
+            columns[4][i] = f.lastError();
+        }
+        Tuple tuple = Tuple.tuple();
+        for (String[] column : columns) {
+            tuple.addArrayOfString(column);
+        }
+        return sql.preparedQuery(FINISH_ALL).execute(tuple.addArrayOfString(from)).replaceWithVoid();
     }
 
     /**
@@ -183,6 +261,12 @@ public class DeliveryLedger {
         return sql.preparedQuery(DELETE_RETRY).execute(Tuple.of(commandId)).replaceWithVoid();
     }
 
+    /** Drops the retries of these commands, if any. */
+    public Uni<Void> deleteRetries(SqlClient sql, List<String> commandIds) {
+        return commandIds.isEmpty() ? Uni.createFrom().voidItem()
+                : sql.preparedQuery(DELETE_RETRIES).execute(Tuple.of(commandIds.toArray(String[]::new))).replaceWithVoid();
+    }
+
     /** Claims due retries with a fresh lease ({@code FOR UPDATE SKIP LOCKED}: replicas share them, never twice at once). */
     public Uni<List<DueRetry>> claimDueRetries(SqlClient sql, int limit, Duration lease) {
         return sql.preparedQuery(CLAIM_DUE_RETRIES).execute(Tuple.of(limit, (double) lease.toSeconds()))
@@ -199,9 +283,7 @@ public class DeliveryLedger {
         return sql.preparedQuery(EXPIRE_STALE_SENDS).execute(Tuple.of(limit))
                 .map(DeliveryLedger::stale)
                 .flatMap(stale -> stale.isEmpty() ? Uni.createFrom().item(stale)
-                        : sql.preparedQuery(DELETE_RETRIES)
-                                .execute(Tuple.of(stale.stream().map(Stale::commandId).toArray(String[]::new)))
-                                .replaceWith(stale));
+                        : deleteRetries(sql, stale.stream().map(Stale::commandId).toList()).replaceWith(stale));
     }
 
     private static List<Stale> stale(RowSet<Row> rows) {

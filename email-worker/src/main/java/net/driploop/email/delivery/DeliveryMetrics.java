@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** The worker's meters: emails sent, failed, skipped (by reason), retries scheduled, retry backlog, send latency. */
@@ -18,6 +20,9 @@ public class DeliveryMetrics {
     private final Counter failed;
     private final Counter retried;
     private final AtomicLong backlog = new AtomicLong();
+    private final Map<String, Counter> skipped = new ConcurrentHashMap<>();
+    private final Timer sendAccepted;
+    private final Timer sendRefused;
 
     public DeliveryMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -30,6 +35,8 @@ public class DeliveryMetrics {
                 .description("Transient SMTP failures scheduled for another attempt").register(registry);
         Gauge.builder("driploop.email.retry.backlog", backlog, AtomicLong::get)
                 .description("Emails waiting for a retry").register(registry);
+        this.sendAccepted = sendTimer("accepted");
+        this.sendRefused = sendTimer("refused");
     }
 
     void sent() {
@@ -45,15 +52,18 @@ public class DeliveryMetrics {
     }
 
     void skipped(String reason) {
-        Counter.builder("driploop.email.skipped").description("Commands not sent, by reason").tag("reason", reason)
-                .register(registry).increment();
+        skipped.computeIfAbsent(reason, r -> Counter.builder("driploop.email.skipped")
+                .description("Commands not sent, by reason").tag("reason", r).register(registry)).increment();
     }
 
     /** Time of one SMTP attempt, by outcome ({@code accepted}, {@code refused}). */
     void sendTime(Duration duration, boolean accepted) {
-        Timer.builder("driploop.email.send").description("Duration of one SMTP attempt")
-                .tag("outcome", accepted ? "accepted" : "refused").publishPercentileHistogram()
-                .register(registry).record(duration);
+        (accepted ? sendAccepted : sendRefused).record(duration);
+    }
+
+    private Timer sendTimer(String outcome) {
+        return Timer.builder("driploop.email.send").description("Duration of one SMTP attempt")
+                .tag("outcome", outcome).publishPercentileHistogram().register(registry);
     }
 
     /** Sets the retry backlog (from the sweep's count). */

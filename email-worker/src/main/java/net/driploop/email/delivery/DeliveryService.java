@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.pgclient.PgException;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.driploop.email.config.EmailConfig;
@@ -21,9 +22,11 @@ import net.driploop.model.command.SendEmail;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Delivers a SendEmail at most once. One transaction claims the command id in the ledger, refuses deleted
@@ -31,11 +34,17 @@ import java.util.Map;
  * called. A second transaction records the outcome (sent, retrying, failed) with its DeliveryResult and
  * automation-log entry in the outbox. A crash between the two leaves {@code sending}, which is never re-sent:
  * the sweep records it as uncertain ({@link #expireStaleSends}).
+ * <p>
+ * Claims, and the records of accepted emails, of all deliveries under way are grouped ({@link Batcher}): what
+ * arrives while one transaction runs goes into the next, a statement per step for the whole group. Failures
+ * are recorded one by one, as they are rare.
  */
 @ApplicationScoped
 public class DeliveryService {
 
     private static final List<StoredRecord> NONE = List.of();
+    /** Most commands claimed, or accepted emails recorded, in one transaction. */
+    static final int MAX_BATCH = 500;
 
     private final Pool pool;
     private final DeliveryLedger ledger;
@@ -43,14 +52,17 @@ public class DeliveryService {
     private final OutboxRelay relay;
     private final TemplateRenderer renderer;
     private final EmailSender sender;
+    private final SendSlots slots;
     private final DeadLetters deadLetters;
     private final DeliveryMetrics metrics;
     private final JsonCodec json;
     private final EmailConfig config;
     private final ObjectMapper mapper;
+    private final Batcher<Claiming, Decision> claims;
+    private final Batcher<Accepted, Void> accepted;
 
     public DeliveryService(Pool pool, DeliveryLedger ledger, OutboxWriter outbox, OutboxRelay relay,
-            TemplateRenderer renderer, EmailSender sender, DeadLetters deadLetters, DeliveryMetrics metrics,
+            TemplateRenderer renderer, EmailSender sender, SendSlots slots, DeadLetters deadLetters, DeliveryMetrics metrics,
             JsonCodec json, EmailConfig config, ObjectMapper mapper) {
         this.pool = pool;
         this.ledger = ledger;
@@ -58,6 +70,7 @@ public class DeliveryService {
         this.relay = relay;
         this.renderer = renderer;
         this.sender = sender;
+        this.slots = slots;
         this.deadLetters = deadLetters;
         this.metrics = metrics;
         this.json = json;
@@ -67,10 +80,31 @@ public class DeliveryService {
             // a lease that ran out during a live attempt would report a delivery as uncertain while it still runs
             throw new IllegalArgumentException("driploop.email.sending-lease must be at least twice driploop.email.send-timeout");
         }
+        // one statement must not see a command id twice, nor two commands of one user and step (their counter)
+        this.claims = new Batcher<>(MAX_BATCH, this::claimAll, c -> List.of(c.command().id(), counterKey(c.command())),
+                failure -> !Unavailable.isUnavailable(failure));
+        this.accepted = new Batcher<>(MAX_BATCH, this::recordAccepted, a -> List.of(a.command().id()),
+                failure -> !Unavailable.isUnavailable(failure));
     }
 
     /** What the first transaction decided: the attempt to make now (null: none), and the records to relay. */
     private record Decision(Integer attempt, List<StoredRecord> records) {
+    }
+
+    /** A command to claim, with its rendering. */
+    private record Claiming(SendEmail command, String ceId, Rendering rendering) {
+    }
+
+    /** An email the SMTP server accepted, to record. */
+    private record Accepted(SendEmail command, String messageId, int attempt) {
+    }
+
+    /** The outcome of one command's claim in a batch: its decision, and what to count once committed. */
+    private record Claimed(Decision decision, String skipped, boolean failed) {
+    }
+
+    /** The outcomes of a batch of claims, in order, and the outbox records they wrote. */
+    private record ClaimedBatch(List<Claimed> outcomes, List<StoredRecord> stored) {
     }
 
     /** The rendered email, or why it cannot be rendered. */
@@ -80,8 +114,7 @@ public class DeliveryService {
     /** Delivers a command received from {@code driploop.email-commands.v1} with CloudEvents id {@code ceId}. */
     public Uni<Void> deliver(SendEmail command, String ceId) {
         Rendering rendering = render(command);
-        Uni<Decision> decided = pool.withTransaction(conn -> claim(conn, command, ceId, rendering));
-        return relay.publishAfter(retryWhileUnavailable(decided), Decision::records)
+        return claims.submit(new Claiming(command, ceId, rendering))
                 .flatMap(decision -> decision.attempt() == null ? Uni.createFrom().voidItem()
                         : attempt(command, ceId, rendering.content(), decision.attempt()));
     }
@@ -103,7 +136,7 @@ public class DeliveryService {
                     if (stale.isEmpty()) {
                         return Uni.createFrom().item(NONE);
                     }
-                    List<OutboxRecord> records = new java.util.ArrayList<>();
+                    List<OutboxRecord> records = new ArrayList<>();
                     for (DeliveryLedger.Stale s : stale) {
                         Log.warnf("email %s: the outcome of attempt %d is unknown (the worker stopped between SMTP and "
                                 + "recording it); not re-sent", s.commandId(), s.attempts());
@@ -117,30 +150,74 @@ public class DeliveryService {
                 })), stored -> stored).map(List::size);
     }
 
-    private Uni<Decision> claim(SqlConnection conn, SendEmail command, String ceId, Rendering rendering) {
-        boolean hasRecipient = command.to() != null && !command.to().isBlank();
-        Integer limit = limit(command);
-        return ledger.claim(conn, command, ceId, hasRecipient && rendering.error() == null, limit,
-                config.sendingLease()).flatMap(claim -> {
-            if (!claim.claimed()) {
-                metrics.skipped("duplicate");
-                return report(conn, command, null, Outcomes.SKIPPED, detail("reason", "duplicate"));
-            }
-            if (claim.deleted()) {
-                return skip(conn, command, "user_deleted", "sending");
-            }
-            if (!hasRecipient) {
-                return skip(conn, command, "no_recipient", "sending");
-            }
-            if (rendering.error() != null) {
-                return fail(conn, command, "template_error", rendering.error(), 0, "sending");
-            }
-            if (!claim.counted()) {
-                return skip(conn, command, command.sendOnce() && (limit == null || limit <= 1) ? "send_once" : "max_count",
-                        "sending");
-            }
-            return Uni.createFrom().item(new Decision(1, NONE));
-        });
+    /**
+     * Claims a batch of commands in one transaction: one statement claims them all, one moves on those not to
+     * be sent (duplicates stay as they are), one writes their outbox records.
+     */
+    private Uni<List<Decision>> claimAll(List<Claiming> batch) {
+        List<DeliveryLedger.ClaimRequest> requests = new ArrayList<>(batch.size());
+        for (Claiming c : batch) {
+            requests.add(new DeliveryLedger.ClaimRequest(c.command(), c.ceId(),
+                    hasRecipient(c.command()) && c.rendering().error() == null, limit(c.command())));
+        }
+        Uni<ClaimedBatch> work = pool.withTransaction(conn -> ledger.claim(conn, requests, config.sendingLease())
+                .flatMap(found -> {
+                    List<Claimed> outcomes = new ArrayList<>(batch.size());
+                    List<DeliveryLedger.Finish> finishes = new ArrayList<>();
+                    List<OutboxRecord> records = new ArrayList<>();
+                    for (int i = 0; i < batch.size(); i++) {
+                        outcomes.add(decide(batch.get(i), found.get(i), finishes, records));
+                    }
+                    return ledger.finishAll(conn, finishes, "sending")
+                            .flatMap(v -> records.isEmpty() ? Uni.createFrom().item(NONE) : outbox.insert(conn, records))
+                            .map(stored -> new ClaimedBatch(outcomes, stored));
+                }));
+        return relay.publishAfter(retryWhileUnavailable(work), ClaimedBatch::stored)
+                .map(claimed -> {
+                    List<Decision> decisions = new ArrayList<>(claimed.outcomes().size());
+                    for (Claimed c : claimed.outcomes()) {
+                        if (c.skipped() != null) {
+                            metrics.skipped(c.skipped());
+                        }
+                        if (c.failed()) {
+                            metrics.failed();
+                        }
+                        decisions.add(c.decision());
+                    }
+                    return decisions;
+                });
+    }
+
+    /** What to do with one claimed command: send it (attempt 1), or how it is moved on and reported. */
+    private Claimed decide(Claiming c, DeliveryLedger.Claim claim, List<DeliveryLedger.Finish> finishes,
+            List<OutboxRecord> records) {
+        SendEmail command = c.command();
+        if (!claim.claimed()) {
+            // a duplicate: the first delivery reports the result; only the log says it was seen again
+            records.addAll(Outcomes.of(subject(command), null, Outcomes.SKIPPED, detail("reason", "duplicate")));
+            return new Claimed(new Decision(null, NONE), "duplicate", false);
+        }
+        String skipped = claim.deleted() ? "user_deleted"
+                : !hasRecipient(command) ? "no_recipient"
+                : c.rendering().error() != null ? null
+                : !claim.counted() ? (command.sendOnce() && (limit(command) == null || limit(command) <= 1)
+                        ? "send_once" : "max_count")
+                : null;
+        if (skipped != null) {
+            finishes.add(new DeliveryLedger.Finish(command.id(), "skipped", skipped, null, null));
+            records.addAll(Outcomes.of(subject(command), DeliveryResult.SKIPPED, Outcomes.SKIPPED,
+                    detail("reason", skipped)));
+            return new Claimed(new Decision(null, NONE), skipped, false);
+        }
+        if (c.rendering().error() != null) {
+            // nothing was counted for it (not sendable), and a new claim has no retry to drop
+            finishes.add(new DeliveryLedger.Finish(command.id(), "failed", "template_error", null,
+                    c.rendering().error()));
+            records.addAll(Outcomes.of(subject(command), DeliveryResult.FAILED, Outcomes.FAILED,
+                    detail("reason", "template_error", "error", c.rendering().error(), "attempt", 0)));
+            return new Claimed(new Decision(null, NONE), null, true);
+        }
+        return new Claimed(new Decision(1, NONE), null, false);
     }
 
     private Uni<Decision> resume(SqlConnection conn, SendEmail command) {
@@ -161,27 +238,56 @@ public class DeliveryService {
     }
 
     private Uni<Void> attempt(SendEmail command, String ceId, EmailSender.Content content, int attempt) {
-        long start = System.nanoTime();
-        // deferred: a mail the client refuses to even build (a malformed address) fails the Uni, not this method
-        return Uni.createFrom().deferred(() -> sender.send(command, content))
-                .onItemOrFailure().transformToUni((messageId, failure) -> {
-                    metrics.sendTime(Duration.ofNanos(System.nanoTime() - start), failure == null);
-                    Uni<List<StoredRecord>> recorded = failure == null
-                            ? pool.withTransaction(conn -> sent(conn, command, messageId, attempt)).invoke(metrics::sent)
-                            : pool.withTransaction(conn -> failed(conn, command, ceId, attempt, SmtpFailure.of(failure)));
-                    return relay.publishAfter(retryWhileUnavailable(recorded), records -> records);
+        return slots.run(() -> {
+                    long start = System.nanoTime();
+                    // deferred: a mail the client refuses to even build (a malformed address) fails the Uni, not this method
+                    return Uni.createFrom().deferred(() -> sender.send(command, content))
+                            .onItemOrFailure().invoke((messageId, failure) -> metrics.sendTime(
+                                    Duration.ofNanos(System.nanoTime() - start), failure == null));
                 })
-                .replaceWithVoid();
+                .onItemOrFailure().transformToUni((messageId, failure) -> {
+                    if (failure == null) {
+                        return accepted.submit(new Accepted(command, messageId, attempt));
+                    }
+                    Uni<List<StoredRecord>> recorded = pool.withTransaction(
+                            conn -> failed(conn, command, ceId, attempt, SmtpFailure.of(failure)));
+                    return relay.publishAfter(retryWhileUnavailable(recorded), records -> records).replaceWithVoid();
+                });
     }
 
-    private Uni<List<StoredRecord>> sent(SqlConnection conn, SendEmail command, String messageId, int attempt) {
-        return ledger.finish(conn, command.id(), "sent", null, messageId, null, "sending", "uncertain")
-                .flatMap(moved -> ledger.deleteRetry(conn, command.id()))
-                .flatMap(v -> outbox.insert(conn, Outcomes.of(subject(command), DeliveryResult.SENT, Outcomes.SENT,
-                        // the Vert.x mail client completes only on a 2xx reply to the message data and does not
-                        // expose the reply text; the Message-ID is what the receiving side can be asked about
-                        detail("smtpReply", "accepted", "messageId", messageId, "to", command.to(),
-                                "attempt", attempt))));
+    /**
+     * Records a batch of accepted emails in one transaction: one statement moves them to {@code sent} (also
+     * those the sweep meanwhile marked {@code uncertain}: the late answer did arrive), one drops the retries of
+     * those that were retries, one writes their outbox records.
+     */
+    private Uni<List<Void>> recordAccepted(List<Accepted> batch) {
+        List<DeliveryLedger.Finish> finishes = new ArrayList<>(batch.size());
+        List<String> retried = new ArrayList<>();
+        List<OutboxRecord> records = new ArrayList<>(2 * batch.size());
+        for (Accepted a : batch) {
+            SendEmail command = a.command();
+            finishes.add(new DeliveryLedger.Finish(command.id(), "sent", null, a.messageId(), null));
+            if (a.attempt() > 1) {
+                retried.add(command.id());
+            }
+            records.addAll(Outcomes.of(subject(command), DeliveryResult.SENT, Outcomes.SENT,
+                    // the Vert.x mail client completes only on a 2xx reply to the message data and does not
+                    // expose the reply text; the Message-ID is what the receiving side can be asked about
+                    detail("smtpReply", "accepted", "messageId", a.messageId(), "to", command.to(),
+                            "attempt", a.attempt())));
+        }
+        Uni<List<StoredRecord>> work = pool.withTransaction(conn -> ledger.finishAll(conn, finishes, "sending", "uncertain")
+                .flatMap(v -> ledger.deleteRetries(conn, retried))
+                .flatMap(v -> outbox.insert(conn, records)));
+        return relay.publishAfter(retryWhileUnavailable(work), stored -> stored)
+                .map(stored -> {
+                    List<Void> done = new ArrayList<>(batch.size());
+                    for (int i = 0; i < batch.size(); i++) {
+                        metrics.sent();
+                        done.add(null);
+                    }
+                    return done;
+                });
     }
 
     private Uni<List<StoredRecord>> failed(SqlConnection conn, SendEmail command, String ceId, int attempt,
@@ -243,6 +349,16 @@ public class DeliveryService {
         }
     }
 
+    private static boolean hasRecipient(SendEmail command) {
+        return command.to() != null && !command.to().isBlank();
+    }
+
+    /** The send counter a command counts on: its user, flow and step. */
+    private static List<String> counterKey(SendEmail command) {
+        return List.of(command.appId(), command.externalUserId(), Objects.toString(command.flowId(), ""),
+                Objects.toString(command.stepId(), ""));
+    }
+
     /** The lowest of the two limits: sendOnce is a limit of one; null means no limit. */
     private static Integer limit(SendEmail command) {
         Integer limit = command.maxCount();
@@ -276,10 +392,20 @@ public class DeliveryService {
         }
     }
 
+    /**
+     * Retries a transaction while PostgreSQL is unreachable, and after a deadlock or serialization failure (two
+     * replicas' batches touching the same rows, e.g. after a rebalance): the transaction was rolled back, so
+     * running it again is safe.
+     */
     private static <T> Uni<T> retryWhileUnavailable(Uni<T> work) {
-        return work.onFailure(Unavailable::isUnavailable).invoke(failure -> Log.warnf(
-                        "PostgreSQL unavailable, retrying: %s", failure.getMessage()))
-                .onFailure(Unavailable::isUnavailable).retry()
+        return work.onFailure(DeliveryService::retryable).invoke(failure -> Log.warnf(
+                        "PostgreSQL transaction failed, retrying: %s", failure.getMessage()))
+                .onFailure(DeliveryService::retryable).retry()
                 .withBackOff(Duration.ofMillis(500), Duration.ofSeconds(30)).atMost(20);
+    }
+
+    private static boolean retryable(Throwable failure) {
+        return Unavailable.isUnavailable(failure) || (failure instanceof PgException pg
+                && ("40P01".equals(pg.getSqlState()) || "40001".equals(pg.getSqlState())));
     }
 }

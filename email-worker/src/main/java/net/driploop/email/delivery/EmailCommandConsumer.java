@@ -1,45 +1,104 @@
 package net.driploop.email.delivery;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.email.config.EmailConfig;
+import net.driploop.email.retry.DeadLetters;
 import net.driploop.kit.messaging.KafkaHeaders;
 import net.driploop.model.CloudEventHeaders;
+import net.driploop.model.Topics;
 import net.driploop.model.command.SendEmail;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * Consumes SendEmail commands from {@code driploop.email-commands.v1}. A record that is not a readable
- * command fails and is dead-lettered by the connector; everything else is delivered (or skipped, retried,
- * failed) by {@link DeliveryService}, which never holds the partition longer than one SMTP attempt.
+ * Consumes SendEmail commands from {@code driploop.email-commands.v1}, a polled batch at a time. The batch's
+ * commands are grouped by user: up to {@code driploop.email.concurrency} users' commands are delivered at
+ * once, each user's one after the other in offset order. The batch is acknowledged (and its offsets
+ * committed) once every command in it is recorded, so a crash redelivers from the oldest unfinished one,
+ * and the ledger refuses what was already claimed. A record that is not a readable command, or whose delivery
+ * failed unexpectedly, goes to the dead-letter topic with the reason.
  */
 @ApplicationScoped
 public class EmailCommandConsumer {
 
-    private final DeliveryService deliveries;
-    private final ObjectMapper mapper;
+    /** A readable command and the record it came in. */
+    private record Received(SendEmail command, ConsumerRecord<String, String> record) {
+    }
 
-    public EmailCommandConsumer(DeliveryService deliveries, ObjectMapper mapper) {
+    private final DeliveryService deliveries;
+    private final DeadLetters deadLetters;
+    private final ObjectMapper mapper;
+    private final int concurrency;
+
+    public EmailCommandConsumer(DeliveryService deliveries, DeadLetters deadLetters, ObjectMapper mapper,
+            EmailConfig config) {
         this.deliveries = deliveries;
+        this.deadLetters = deadLetters;
         this.mapper = mapper;
+        this.concurrency = config.concurrency();
     }
 
     @Incoming("email-commands")
-    public Uni<Void> consume(ConsumerRecord<String, String> record) {
-        SendEmail command;
-        try {
-            command = record.value() == null ? null : mapper.readValue(record.value(), SendEmail.class);
-        } catch (JsonProcessingException e) {
-            return Uni.createFrom().failure(new IllegalArgumentException("not a SendEmail: " + e.getOriginalMessage()));
+    public Uni<Void> consume(ConsumerRecords<String, String> records) {
+        Map<String, List<Received>> byUser = new LinkedHashMap<>();
+        List<Uni<Void>> unreadable = new ArrayList<>();
+        for (ConsumerRecord<String, String> record : records) {
+            String problem;
+            try {
+                SendEmail command = record.value() == null ? null : mapper.readValue(record.value(), SendEmail.class);
+                problem = command == null || command.id() == null || command.appId() == null
+                        || command.externalUserId() == null || command.correlationId() == null
+                        ? "not a SendEmail: id, appId, externalUserId and correlationId are required" : null;
+                if (problem == null) {
+                    byUser.computeIfAbsent(Topics.userKey(command.appId(), command.externalUserId()),
+                            user -> new ArrayList<>()).add(new Received(command, record));
+                    continue;
+                }
+            } catch (JsonProcessingException e) {
+                problem = "not a SendEmail: " + e.getOriginalMessage();
+            }
+            unreadable.add(deadLetter(record, problem));
         }
-        if (command == null || command.id() == null || command.appId() == null || command.externalUserId() == null
-                || command.correlationId() == null) {
-            return Uni.createFrom().failure(new IllegalArgumentException(
-                    "not a SendEmail: id, appId, externalUserId and correlationId are required"));
-        }
-        return deliveries.deliver(command, KafkaHeaders.text(record.headers(), CloudEventHeaders.ID));
+        Uni<Void> delivered = Multi.createFrom().iterable(byUser.values())
+                .onItem().transformToUni(this::deliverInOrder).merge(concurrency)
+                .collect().last().replaceWithVoid();
+        return unreadable.isEmpty() ? delivered
+                : Uni.join().all(unreadable).andCollectFailures().replaceWithVoid().flatMap(v -> delivered);
+    }
+
+    /** One user's commands of the batch, one after the other. */
+    private Uni<Void> deliverInOrder(List<Received> commands) {
+        return Multi.createFrom().iterable(commands)
+                .onItem().transformToUniAndConcatenate(received -> Uni.createFrom()
+                        .deferred(() -> deliveries.deliver(received.command(),
+                                KafkaHeaders.text(received.record().headers(), CloudEventHeaders.ID)))
+                        .onFailure().recoverWithUni(failure -> {
+                            Log.errorf(failure, "email %s: delivery failed unexpectedly; dead-lettered",
+                                    received.command().id());
+                            return deadLetter(received.record(), "delivery failed: " + failure.getMessage());
+                        }))
+                .collect().last().replaceWithVoid();
+    }
+
+    /** Dead-letters the record, retrying until Kafka takes it: the batch is not acknowledged before. */
+    private Uni<Void> deadLetter(ConsumerRecord<String, String> record, String reason) {
+        Log.warnf("dead-lettering %s-%d@%d (key %s): %s", record.topic(), record.partition(), record.offset(),
+                record.key(), reason);
+        return Uni.createFrom().deferred(() -> deadLetters.send(record, reason))
+                .onFailure().invoke(failure -> Log.warnf("could not dead-letter %s-%d@%d, retrying: %s", record.topic(),
+                        record.partition(), record.offset(), failure.getMessage()))
+                .onFailure().retry().withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).indefinitely();
     }
 }

@@ -5,12 +5,14 @@ import io.quarkus.qute.Expression;
 import io.quarkus.qute.HtmlEscaper;
 import io.quarkus.qute.ResultMapper;
 import io.quarkus.qute.Results;
+import io.quarkus.qute.Template;
 import io.quarkus.qute.TemplateNode;
 import io.quarkus.qute.Variant;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Renders the Qute templates of a command (subject, text, HTML) with its data. A value that is missing or null
@@ -19,6 +21,8 @@ import java.util.Map;
 @ApplicationScoped
 public class TemplateRenderer {
 
+    private static final int CACHE_SIZE = 1000;
+
     private final Engine engine = Engine.builder()
             .addDefaults()
             .strictRendering(false)
@@ -26,6 +30,7 @@ public class TemplateRenderer {
             .addResultMapper(new Missing())
             .addResultMapper(new HtmlEscaper(List.of(Variant.TEXT_HTML)))
             .build();
+    private final Map<String, Template> cache = new ConcurrentHashMap<>();
 
     /** Renders one template as plain text; null renders as null. */
     public String text(String template, Map<String, Object> data) {
@@ -41,9 +46,24 @@ public class TemplateRenderer {
         if (template == null) {
             return null;
         }
-        return engine.parse(template, Variant.forContentType(contentType))
-                .data(data == null ? Map.of() : data)
-                .render();
+        return parsed(template, contentType).data(data == null ? Map.of() : data).render();
+    }
+
+    /**
+     * The parsed template, from a cache: a flow step sends the same template to many users, and parsing costs
+     * more than rendering. The cache is emptied when full (templates of old flow versions fall out).
+     */
+    private Template parsed(String template, String contentType) {
+        String key = contentType + '\n' + template;
+        Template parsed = cache.get(key);
+        if (parsed == null) {
+            parsed = engine.parse(template, Variant.forContentType(contentType));
+            if (cache.size() >= CACHE_SIZE) {
+                cache.clear();
+            }
+            cache.put(key, parsed);
+        }
+        return parsed;
     }
 
     /** A value that could not be resolved, or is null, renders as the empty string. */

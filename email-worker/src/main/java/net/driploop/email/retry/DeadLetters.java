@@ -1,29 +1,40 @@
 package net.driploop.email.retry;
 
 import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.driploop.kit.outbox.DeadLetter;
 import net.driploop.kit.outbox.OutboxWriter;
 import net.driploop.kit.outbox.StoredRecord;
+import net.driploop.model.DeadLetterHeaders;
 import net.driploop.model.Topics;
 import net.driploop.model.command.CommandTypes;
 import net.driploop.model.command.SendEmail;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * Writes a command whose retries ran out to {@code driploop.email-commands.v1.dlq} through the outbox, in the
- * transaction that records the failure: the command, its CloudEvents attributes, and why in the
- * {@link net.driploop.model.DeadLetterHeaders} ({@code dead-letter-reason}, {@code dead-letter-cause}, …).
+ * Dead letters of {@code driploop.email-commands.v1}, on {@code driploop.email-commands.v1.dlq}, with why in the
+ * {@link DeadLetterHeaders}. A command whose retries ran out goes through the outbox, in the transaction that
+ * records the failure; a record that cannot be read as a command at all (no user, no transaction to join) is
+ * sent as it came, straight to Kafka, before its offset is committed.
  */
 @ApplicationScoped
 public class DeadLetters {
 
     private final OutboxWriter outbox;
+    private final MutinyEmitter<String> emitter;
 
-    public DeadLetters(OutboxWriter outbox) {
+    public DeadLetters(OutboxWriter outbox, @Channel("email-dead-letters") MutinyEmitter<String> emitter) {
         this.outbox = outbox;
+        this.emitter = emitter;
     }
 
     /** The dead letter's outbox row, for the relay once the transaction of {@code sql} commits. */
@@ -32,5 +43,31 @@ public class DeadLetters {
         return outbox.insert(sql, List.of(DeadLetter.retriesExhausted(Topics.EMAIL_COMMANDS, null, null, cause, attempts)
                 .of(ceId == null ? command.id() : ceId, CommandTypes.SEND_EMAIL, command.appId(),
                         command.externalUserId(), command.correlationId(), commandJson)));
+    }
+
+    /**
+     * Sends a record of {@code driploop.email-commands.v1} that could not be delivered (not a SendEmail, or its
+     * delivery failed unexpectedly) as it came, with its headers and, as the Kafka connector does for records
+     * it dead-letters, {@code dead-letter-reason}, {@code -topic}, {@code -partition} and {@code -offset}.
+     * Completes once the broker has the record.
+     */
+    public Uni<Void> send(ConsumerRecord<String, String> record, String reason) {
+        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+        header(headers, DeadLetterHeaders.REASON, reason);
+        header(headers, DeadLetterHeaders.TOPIC, record.topic());
+        header(headers, DeadLetterHeaders.PARTITION, Integer.toString(record.partition()));
+        header(headers, DeadLetterHeaders.OFFSET, Long.toString(record.offset()));
+        OutgoingKafkaRecordMetadata.OutgoingKafkaRecordMetadataBuilder<String> metadata =
+                OutgoingKafkaRecordMetadata.<String>builder().withHeaders(headers);
+        if (record.key() != null) {
+            metadata.withKey(record.key());
+        }
+        return emitter.sendMessage(Message.of(record.value() == null ? "" : record.value()).addMetadata(metadata.build()));
+    }
+
+    private static void header(RecordHeaders headers, String name, String value) {
+        if (value != null) {
+            headers.add(name, value.getBytes(StandardCharsets.UTF_8));
+        }
     }
 }

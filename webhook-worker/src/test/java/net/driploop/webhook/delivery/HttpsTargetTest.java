@@ -136,7 +136,7 @@ class HttpsTargetTest {
     }
 
     /** A call to {@code receiver} fails its TLS handshake (an attempt to retry, with why) and sends no request. */
-    static void assertRefusedBeforeAnyRequest(Receiver receiver, String why) {
+    static void assertRefusedBeforeAnyRequest(HttpReceiver receiver, String why) {
         String path = WebhookDeliveryTest.path();
         CallWebhook command = command(Ids.newId(Ids.APP), receiver.url(HOST, path), null, null, Map.of());
         publish(command);
