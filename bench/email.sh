@@ -150,6 +150,7 @@ pgp="$(pg_pids | tr '\n' ' ')"
 read -r busy0 total0 < <(machine_busy)
 # shellcheck disable=SC2086
 w0=$(ticks_of $WORKER_PID) p0=$(ticks_of $pgp) i0=$(ticks_of $INFRA_PID) s0=$(ticks_of $SINK_PID) t0=$(date +%s%N)
+connections0="$(grep -c '^connection ' "$OUT/sink.log" 2>/dev/null || true)"
 echo "run $TAG: publishing $EMAILS emails for $USERS users..."
 publish "$TAG" "$EMAILS"
 echo "  published in $PUBLISH_MS ms; waiting for delivery..."
@@ -199,6 +200,9 @@ say "  emails/s end to end (first command published to last acceptance): $e2e  (
 say "  emails/s in the ledger (sent / (last updated_at - first created_at)): ${ledger_rate:-?}  (ledger: $statuses)"
 say "  outbox rows left 60 s after the run: $outbox_left"
 say "  CPU during the run: machine ${cpu}% busy of $cores cores; $split"
+if [ "$SMTP" = sink ]; then
+  say "  SMTP connections opened during the run: $(($(grep -c '^connection ' "$OUT/sink.log" || true) - ${connections0:-0})) (before it: ${connections0:-0})"
+fi
 say "load after: $(uptime)"
 top -bn1 | head -n 15 >"$OUT/top-after.txt" 2>/dev/null || true
 say "Busiest statements (pg_stat_statements: calls | total ms | mean ms | % | query):"

@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A sink SMTP server for bench/email.sh: accepts every message (ESMTP with PIPELINING, no TLS, no auth), keeps
  * nothing but one line per message, {@code <epoch ms> <Message-ID>}, appended to a file. One thread per
  * connection (the worker keeps a small pool of connections open). Run with
- * {@code java bench/email/SmtpSink.java <port> <arrivals file>}; it prints {@code SINK READY} once it listens.
+ * {@code java bench/email/SmtpSink.java <port> <arrivals file>}; it prints {@code SINK READY} once it listens,
+ * and {@code connection <n>} for each connection it accepts.
  */
 public class SmtpSink {
 
@@ -42,7 +43,10 @@ public class SmtpSink {
             System.out.flush();
             while (true) {
                 Socket socket = server.accept();
-                Thread thread = new Thread(() -> serve(socket), "smtp-" + CONNECTIONS.incrementAndGet());
+                int n = CONNECTIONS.incrementAndGet();
+                System.out.println("connection " + n);
+                System.out.flush();
+                Thread thread = new Thread(() -> serve(socket), "smtp-" + n);
                 thread.setDaemon(true);
                 thread.start();
             }
