@@ -19,8 +19,8 @@
 #   BENCH_USERS=1000           BENCH_CONNECTIONS=32 (wrk connections)   BENCH_THREADS=2
 #   BENCH_WARMUP=60            seconds at 100/s first, not reported (JIT of the whole path)
 #   BENCH_DRAIN_DEADLINE=120   seconds after a run for its emails to be sent
-#   BENCH_SMTP=sink            the SMTP server: "sink" = bench/smtp-sink.py on 127.0.0.1:2526 (needs python3 ≤ 3.11,
-#                              which still has smtpd); "catcher" = the GreenMail catcher of run.sh, which answers
+#   BENCH_SMTP=sink            the SMTP server: "sink" = bench/email/SmtpSink.java on 127.0.0.1:2526 (the sink of
+#                              bench/email.sh); "catcher" = the GreenMail catcher of run.sh, which answers
 #                              each SMTP command ~40 ms late (so ~200 ms per mail). With QUARKUS_MAILER_HOST (and
 #                              _PORT) set, that server is used instead.
 #   BENCH_KEEP_DATA=1          keeps the stack's data directory under the results directory
@@ -63,14 +63,13 @@ smtp_env=()
 if [ -n "${QUARKUS_MAILER_HOST:-}" ]; then
   SMTP_USED="external SMTP server $QUARKUS_MAILER_HOST:${QUARKUS_MAILER_PORT:-25}"
 elif [ "${BENCH_SMTP:-sink}" = sink ]; then
-  python3 -W ignore -c 'import asyncore, smtpd' 2>/dev/null \
-    || dl_die "bench/smtp-sink.py needs python3 with smtpd (3.11 or older); or BENCH_SMTP=catcher"
   sink_port="${BENCH_SMTP_PORT:-2526}"
-  python3 -W ignore "$BENCH_ROOT/bench/smtp-sink.py" "$sink_port" >"$OUT/smtp-sink.log" 2>&1 &
+  "$DL_JAVA" -Xmx256m "$BENCH_ROOT/bench/email/SmtpSink.java" "$sink_port" "$OUT/smtp-arrivals.txt" \
+    >"$OUT/smtp-sink.log" 2>&1 &
   dl_track smtp-sink "$!"
-  dl_wait_for_line "$OUT/smtp-sink.log" "SMTP SINK READY" "$!" 10 || dl_die "the SMTP sink did not start (see $OUT/smtp-sink.log)"
+  dl_wait_for_line "$OUT/smtp-sink.log" "SINK READY" "$!" 60 || dl_die "the SMTP sink did not start (see $OUT/smtp-sink.log)"
   smtp_env=(QUARKUS_MAILER_HOST=127.0.0.1 QUARKUS_MAILER_PORT="$sink_port")
-  SMTP_USED="bench/smtp-sink.py (accepts and drops every message)"
+  SMTP_USED="bench/email/SmtpSink.java (accepts every message, keeps one line each)"
 else
   SMTP_USED="the GreenMail catcher of deploy/local/run.sh"
 fi
