@@ -108,6 +108,25 @@ final class App {
         return api("POST", "/events/activity", Map.of("externalUserId", externalUserId, "event", event, "metadata", metadata));
     }
 
+    /**
+     * An activity event sent as a careful client backend sends it: with an {@code Idempotency-Key}, and sent again
+     * (same key, so recorded once) when the connection fails before an answer arrives.
+     */
+    JsonHttp.Response activityRetried(String externalUserId, String event, Map<String, Object> metadata,
+            String idempotencyKey) {
+        Map<String, Object> body = Map.of("externalUserId", externalUserId, "event", event, "metadata", metadata);
+        RuntimeException last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                return JsonHttp.call("POST", stack.service(SystemStack.INGEST).url() + "/api/v1/events/activity", apiKey,
+                        body, Map.of("Idempotency-Key", idempotencyKey));
+            } catch (RuntimeException e) {
+                last = e;
+            }
+        }
+        throw last;
+    }
+
     JsonHttp.Response patchMetadata(String externalUserId, Map<String, Object> metadata) {
         return api("PATCH", "/users/" + externalUserId + "/metadata", Map.of("metadata", metadata));
     }

@@ -42,8 +42,14 @@ final class JsonHttp {
     }
 
     static Response call(String method, String url, String token, Object body) {
+        return call(method, url, token, body, java.util.Map.of());
+    }
+
+    /** A call with extra request headers (e.g. {@code Idempotency-Key}). */
+    static Response call(String method, String url, String token, Object body, java.util.Map<String, String> headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15))
                 .header("Authorization", "Bearer " + token);
+        headers.forEach(request::header);
         if (body == null) {
             request.method(method, HttpRequest.BodyPublishers.noBody());
         } else {
