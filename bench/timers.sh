@@ -209,7 +209,7 @@ SQL
   cpu="$(awk -v b=$((busy1 - busy0)) -v t=$((total1 - total0)) 'BEGIN { printf "%.0f", t ? 100 * b / t : 0 }')"
   top_statements 15 >"$OUT/s$scenario-pg-statements.txt" 2>&1 || true
   claim="$(sql -c "SELECT calls || ' ' || round(mean_exec_time::numeric, 2) FROM pg_stat_statements
-                   WHERE query LIKE 'DELETE FROM flow.timers WHERE id IN%' ORDER BY calls DESC LIMIT 1")"
+                   WHERE query LIKE 'WITH claimed AS%' OR query LIKE 'DELETE FROM flow.timers WHERE id IN%' ORDER BY calls DESC LIMIT 1")"
   idle_after="$(claim_idle_ms "s$scenario-after")"
   # shellcheck disable=SC2046
   read -r fired rate p50 p99 max_late <<<"$(sql -F ' ' -c "
