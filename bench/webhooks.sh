@@ -9,6 +9,7 @@
 #   mixed  the same number, BENCH_SLOW_SHARE % of them to the slow port, the rest to the fast port
 # Measured from PostgreSQL (webhook.deliveries) once every fast command of the scenario is delivered:
 #   fast/s     fast deliveries / (last fast delivery recorded - first command of the scenario stored)
+#   median/s   the median of the fast deliveries per second, first and last second left out (the steady rate)
 #   loss       1 - mixed fast/s / fast fast/s: what the slow target costs the others (target < 10 %)
 #   p50/p99    stored -> delivered per fast command (queueing included: the scenario is a backlog)
 # and the CPU of each process, the busiest statements (pg_stat_statements), the worker's metrics. Raw output goes to
@@ -16,7 +17,7 @@
 #
 # Environment (all optional):
 #   BENCH_COMMANDS=60000  BENCH_USERS=10000  BENCH_SLOW_SHARE=10 (%)  BENCH_SLOW_DELAY=10 (s)
-#   BENCH_WARMUP=10000 (fast commands first, not reported; 0 = none)  BENCH_DEADLINE=300 (s per scenario)
+#   BENCH_WARMUP=30000 (fast commands first, not reported, so that the JIT has compiled the path; 0 = none)  BENCH_DEADLINE=300 (s per scenario)
 #   BENCH_SCENARIOS="fast mixed"  BENCH_RECEIVER_PORTS="9901 9902"
 #   DRIPLOOP_RUN_SERVICES="webhook-worker"  BENCH_KEEP_DATA=1 keeps the stack's data under the results directory
 #   Worker settings pass through the environment (DRIPLOOP_WEBHOOK_*, DRIPLOOP_JAVA_OPTS); the response timeout is
@@ -29,7 +30,7 @@ COMMANDS="${BENCH_COMMANDS:-60000}"
 USERS="${BENCH_USERS:-10000}"
 SLOW_SHARE="${BENCH_SLOW_SHARE:-10}"
 SLOW_DELAY="${BENCH_SLOW_DELAY:-10}"
-WARMUP="${BENCH_WARMUP:-10000}"
+WARMUP="${BENCH_WARMUP:-30000}"
 DEADLINE="${BENCH_DEADLINE:-300}"
 SCENARIOS="${BENCH_SCENARIOS:-fast mixed}"
 read -r FAST_PORT SLOW_PORT <<<"${BENCH_RECEIVER_PORTS:-9901 9902}"
@@ -154,7 +155,10 @@ run_scenario() {
     >"$OUT/$name.delivered-per-second.txt"
   top_statements 15 >"$OUT/$name.pg-statements.txt" 2>&1 || true
   curl -s -m 5 "$WORKER/q/metrics" | grep -E '^driploop_' >"$OUT/$name.metrics.txt" || true
-  echo "  $got/$nfast fast delivered: $rate fast/s over $window s, stored->delivered p50 $p50 ms p99 $p99 ms;" \
+  local median
+  median="$(awk 'NR > 1 { print prev } { prev = $2 }' "$OUT/$name.delivered-per-second.txt" | sed 1d | sort -n \
+    | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "-" }')"
+  echo "  $got/$nfast fast delivered: $rate fast/s over $window s (median $median/s), stored->delivered p50 $p50 ms p99 $p99 ms;" \
     "slow: $slow_done delivered, $slow_pending pending; receiver: $stats"
   echo "  cpu: $cpu"
   if [ "$report" = 1 ]; then
@@ -163,8 +167,8 @@ run_scenario() {
     if [ "$name" != fast ] && [ -n "$FAST_RATE_OF_FAST" ]; then
       loss="$(awk -v a="$rate" -v b="$FAST_RATE_OF_FAST" 'BEGIN { printf "%.1f%%", 100 * (1 - a / b) }')"
     fi
-    ROWS+=("$(printf '%-7s %8s %7s %6s %9s %8s %7s %8s %8s %9s %10s' "$name" "$n" "$nfast" "$nslow" "$got" "$rate" \
-      "$loss" "$window" "$p50" "$p99" "$slow_done/$slow_pending")")
+    ROWS+=("$(printf '%-7s %8s %7s %6s %9s %8s %8s %7s %8s %8s %9s %10s' "$name" "$n" "$nfast" "$nslow" "$got" "$rate" \
+      "$median" "$loss" "$window" "$p50" "$p99" "$slow_done/$slow_pending")")
     echo "$name: $cpu" >>"$OUT/cpu.txt"
   fi
 }
@@ -184,10 +188,11 @@ top -bn1 | head -n 15 >"$OUT/top-after.txt" 2>/dev/null || true
 # ---- report ------------------------------------------------------------------------------------------------
 say ""
 say "webhook-worker deliveries: $COMMANDS commands per scenario, $USERS users, slow target ${SLOW_SHARE}% at ${SLOW_DELAY}s, $(nproc 2>/dev/null || echo '?') cores"
-say "$(printf '%-7s %8s %7s %6s %9s %8s %7s %8s %8s %9s %10s' scenario commands fast slow delivered 'fast/s' loss 'window s' 'p50 ms' 'p99 ms' 'slow d/p')"
+say "$(printf '%-7s %8s %7s %6s %9s %8s %8s %7s %8s %8s %9s %10s' scenario commands fast slow delivered 'fast/s' 'median/s' loss 'window s' 'p50 ms' 'p99 ms' 'slow d/p')"
 for r in "${ROWS[@]}"; do say "$r"; done
 say ""
-say "fast/s: fast deliveries / (last fast delivery recorded - first command stored); loss: against the fast scenario;"
+say "fast/s: fast deliveries / (last fast delivery recorded - first command stored); median/s: of the fast deliveries per"
+say "second, first and last second left out; loss: fast/s against the fast scenario's;"
 say "p50/p99: stored -> delivered (a backlog, so mostly queueing); slow d/p: slow commands delivered / still pending at the end."
 say "load after: $(uptime)"
 say "CPU per scenario (100% = one core):"

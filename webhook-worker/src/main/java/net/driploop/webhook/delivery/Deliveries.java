@@ -92,13 +92,18 @@ public class Deliveries {
             UPDATE webhook.deliveries d SET due_at = now() + make_interval(secs => $1), updated_at = now()
             FROM picked WHERE d.id = picked.id
             RETURNING\s""" + CLAIMED;
-    /** Claims the oldest due deliveries of each target in $2, at most its room in $3 (the same order); leased for $1 s. */
+    /**
+     * Claims the oldest due deliveries of each target in $2, at most its room in $3 (the same order), $4 in all;
+     * leased for $1 s. The outer limit (a constant) tells the planner how few rows come back, so that it updates
+     * them through the primary key rather than hashing the table.
+     */
     private static final String REFILL = """
             WITH picked AS (
                 SELECT d.id FROM unnest($2::text[], $3::integer[]) AS t(target, room)
                 CROSS JOIN LATERAL (SELECT id FROM webhook.deliveries
                                     WHERE status = 'pending' AND target = t.target AND due_at <= now()
                                     ORDER BY due_at LIMIT t.room FOR UPDATE SKIP LOCKED) d
+                LIMIT $4
             )
             UPDATE webhook.deliveries d SET due_at = now() + make_interval(secs => $1), updated_at = now()
             FROM picked WHERE d.id = picked.id
@@ -247,7 +252,8 @@ public class Deliveries {
         long since = System.nanoTime();
         String[] targets = rooms.keySet().toArray(String[]::new);
         Integer[] room = java.util.Arrays.stream(targets).map(rooms::get).toArray(Integer[]::new);
-        return pool.preparedQuery(REFILL).execute(Tuple.from(List.<Object>of(leaseSeconds(), targets, room)))
+        int total = rooms.values().stream().mapToInt(Integer::intValue).sum();
+        return pool.preparedQuery(REFILL).execute(Tuple.from(List.<Object>of(leaseSeconds(), targets, room, total)))
                 .invoke(rows -> {
                     Map<String, Integer> got = startClaimed(rows);
                     rooms.forEach((target, asked) -> limits.claimed(target, asked, got.getOrDefault(target, 0), since));

@@ -97,16 +97,16 @@ public class TargetLimits {
     }
 
     /**
-     * After a claim of up to {@code asked} of the target's waiting deliveries, started at {@code since}, found
-     * {@code got}: fewer means none is left, unless one was left waiting since.
+     * After a claim of up to {@code asked} of the target's due deliveries, started at {@code since}, found {@code got}:
+     * none means none is waiting (unless one was left waiting since); all it asked for means more may be.
      */
     synchronized void claimed(String target, int asked, int got, long since) {
-        if (got < asked) {
+        if (got == 0) {
             Long last = waiting.get(target);
             if (last != null && last - since <= 0) {
                 waiting.remove(target);
             }
-        } else if (got > 0) {
+        } else if (got >= asked) {
             waiting.putIfAbsent(target, since);
         }
     }
