@@ -33,13 +33,19 @@ public class OutcomeRecorder {
     static final int CONCURRENT_BATCHES = 4;
     static final int MAX_BATCH = 500;
 
+    /**
+     * Updates the rows still as their attempt found them: pending ({@code was}, bound per row rather than written as
+     * a constant, so that the planner cannot read "every pending row" off a partial index whose statistics may
+     * date from when few rows were pending) with {@code seen} attempts. Each row is found through the primary key.
+     */
     private static final String FINISH = """
             UPDATE webhook.deliveries d
             SET status = r.status, attempts = r.attempts, due_at = r.due_at, last_status = r.last_status,
                 last_error = r.last_error, updated_at = now()
-            FROM unnest($1::text[], $2::text[], $3::integer[], $4::timestamptz[], $5::integer[], $6::text[], $7::integer[])
-                 AS r(id, status, attempts, due_at, last_status, last_error, seen)
-            WHERE d.id = r.id AND d.status = 'pending' AND d.attempts = r.seen
+            FROM unnest($1::text[], $2::text[], $3::integer[], $4::timestamptz[], $5::integer[], $6::text[], $7::integer[],
+                        $8::text[])
+                 AS r(id, status, attempts, due_at, last_status, last_error, seen, was)
+            WHERE d.id = r.id AND d.status = r.was AND d.attempts = r.seen
             RETURNING d.id""";
 
     /**
@@ -111,6 +117,7 @@ public class OutcomeRecorder {
         Integer[] httpStatuses = new Integer[n];
         String[] errors = new String[n];
         Integer[] seen = new Integer[n];
+        String[] was = new String[n];
         for (int i = 0; i < n; i++) {
             Outcome o = batch.get(i).outcome();
             ids[i] = o.id();
@@ -120,9 +127,10 @@ public class OutcomeRecorder {
             httpStatuses[i] = o.httpStatus();
             errors[i] = o.error();
             seen[i] = o.seen();
+            was[i] = Deliveries.PENDING;
         }
         Uni<Written> work = pool.withTransaction(conn -> conn.preparedQuery(FINISH)
-                .execute(Tuple.from(List.<Object>of(ids, statuses, attempts, due, httpStatuses, errors, seen)))
+                .execute(Tuple.from(List.<Object>of(ids, statuses, attempts, due, httpStatuses, errors, seen, was)))
                 .flatMap(rows -> {
                     Set<String> updated = new HashSet<>();
                     for (Row row : rows) {

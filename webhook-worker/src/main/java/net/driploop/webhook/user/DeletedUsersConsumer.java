@@ -20,7 +20,7 @@ import java.time.ZoneOffset;
 
 /**
  * Keeps {@code webhook.deleted_users} from {@code driploop.events.v1}: after user.deleted a user gets no more
- * webhooks, queued ones included (each attempt checks); user.registered (a re-activation) lifts it. Both are
+ * webhooks, queued ones included (every claim of a delivery checks); user.registered (a re-activation) lifts it. Both are
  * idempotent, so a redelivered event changes nothing.
  */
 @ApplicationScoped
