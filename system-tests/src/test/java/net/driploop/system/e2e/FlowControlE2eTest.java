@@ -13,7 +13,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * Waits, exits and limits, seen from outside: which mails arrive and which never do. A mail that must not arrive
  * is checked against a control user whose mail is due later: once the control's mail is in, the other one
- * would have been too.
+ * would have been too. Waits last 6 s: long enough that the call which must come first (the checkout, the
+ * resubscription, the deletion) is handled before they end, even on a busy machine.
  */
 @E2eStack
 class FlowControlE2eTest {
@@ -32,7 +33,7 @@ class FlowControlE2eTest {
         app.activeFlow("""
                 {'name': 'Abandoned cart', 'trigger': {'type': 'activity.event', 'event': 'cart_created'},
                  'reentry': 'always',
-                 'steps': [{'id': 'wait', 'type': 'wait_for', 'event': 'checkout_completed', 'timeout': 'PT4S',
+                 'steps': [{'id': 'wait', 'type': 'wait_for', 'event': 'checkout_completed', 'timeout': 'PT6S',
                             'then': 'thanks', 'else': 'reminder'},
                            {'id': 'reminder', 'type': 'email', 'subject': 'You left {event.metadata.items} items in your cart',
                             'text': 'Come back', 'next': 'end'},
@@ -67,7 +68,7 @@ class FlowControlE2eTest {
                 {'name': 'Win-back', 'trigger': {'type': 'user.metadata_updated',
                   'when': {'field': 'user.metadata.subscribed', 'op': 'eq', 'value': false}},
                  'exitWhen': {'field': 'user.metadata.subscribed', 'op': 'eq', 'value': true},
-                 'steps': [{'id': 'pause', 'type': 'wait', 'duration': 'PT4S'},
+                 'steps': [{'id': 'pause', 'type': 'wait', 'duration': 'PT6S'},
                            {'id': 'offer', 'type': 'email', 'subject': 'Come back to {user.metadata.plan}', 'text': '20% off'}]}""");
         app.register("stayer", Map.of("subscribed", true, "plan", "pro")).expect(201);
         app.register("goner", Map.of("subscribed", true, "plan", "pro")).expect(201);
@@ -119,7 +120,7 @@ class FlowControlE2eTest {
         App app = stack.newApp("deletion");
         app.activeFlow("""
                 {'name': 'Day two', 'trigger': {'type': 'user.registered'},
-                 'steps': [{'id': 'pause', 'type': 'wait', 'duration': 'PT4S'},
+                 'steps': [{'id': 'pause', 'type': 'wait', 'duration': 'PT6S'},
                            {'id': 'nudge', 'type': 'email', 'subject': 'How is it going?', 'text': 'Hi'}]}""");
         app.register("gil", Map.of()).expect(201);
         await().atMost(DEADLINE).until(() -> app.executions("gil"),

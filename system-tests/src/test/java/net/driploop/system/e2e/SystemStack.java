@@ -83,6 +83,8 @@ final class SystemStack implements AutoCloseable {
         common.put("QUARKUS_DATASOURCE_JDBC_URL", datasource.get("quarkus.datasource.jdbc.url"));
         common.put("QUARKUS_DATASOURCE_USERNAME", datasource.get("quarkus.datasource.username"));
         common.put("QUARKUS_DATASOURCE_PASSWORD", datasource.get("quarkus.datasource.password"));
+        // four Flyway migrations at once on a busy machine: wait for a connection longer than the default 5 s
+        common.put("QUARKUS_DATASOURCE_JDBC_ACQUISITION_TIMEOUT", "PT30S");
         common.put("DRIPLOOP_ADMIN_TOKEN", adminToken);
         common.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false");
         // a relay killed with rows in flight leaves them leased: the restarted one takes them over after this
