@@ -32,8 +32,11 @@ class CrashRecoveryE2eTest {
     private static final int USERS = 120;
     /** Pings per second from the client backend: slow enough that the stream outlasts both kills. */
     private static final int RATE = 20;
-    /** SMTP sends the email worker has in flight at most (its four consumers, one record each). */
-    private static final int MAX_IN_FLIGHT_SENDS = 4;
+    /**
+     * Sends the email worker can have between SMTP and their recorded outcome at once: one per pooled SMTP
+     * connection ({@code quarkus.mailer.max-pool-size}, 16), whose outcomes it records in shared transactions.
+     */
+    private static final int MAX_IN_FLIGHT_SENDS = 16;
 
     private static final int GRACEFUL_USERS = 40;
     /** Slower: the stream must still run when the first mails are out. */
