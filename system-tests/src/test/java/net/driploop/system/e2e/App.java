@@ -118,8 +118,7 @@ final class App {
         RuntimeException last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             try {
-                return JsonHttp.call("POST", stack.service(SystemStack.INGEST).url() + "/api/v1/events/activity", apiKey,
-                        body, Map.of("Idempotency-Key", idempotencyKey));
+                return api("POST", "/events/activity", body, Map.of("Idempotency-Key", idempotencyKey));
             } catch (RuntimeException e) {
                 last = e;
             }
@@ -140,6 +139,10 @@ final class App {
     }
 
     private JsonHttp.Response api(String method, String path, Object body) {
-        return call(method, stack.service(SystemStack.INGEST).url() + "/api/v1" + path, apiKey, body);
+        return api(method, path, body, Map.of());
+    }
+
+    private JsonHttp.Response api(String method, String path, Object body, Map<String, String> headers) {
+        return call(method, stack.service(SystemStack.INGEST).url() + "/api/v1" + path, apiKey, body, headers);
     }
 }

@@ -11,6 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 
 /** JSON over HTTP with a bearer token, as a client backend or an operator calls the services. */
 final class JsonHttp {
@@ -42,11 +43,11 @@ final class JsonHttp {
     }
 
     static Response call(String method, String url, String token, Object body) {
-        return call(method, url, token, body, java.util.Map.of());
+        return call(method, url, token, body, Map.of());
     }
 
     /** A call with extra request headers (e.g. {@code Idempotency-Key}). */
-    static Response call(String method, String url, String token, Object body, java.util.Map<String, String> headers) {
+    static Response call(String method, String url, String token, Object body, Map<String, String> headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15))
                 .header("Authorization", "Bearer " + token);
         headers.forEach(request::header);
