@@ -165,13 +165,26 @@ wait_for_emails() {
 # ("seconds accepted sent"), the calls accepted in RUN_ACCEPTED and in LAST_CPU where the CPU went:
 # "machine/stack/others" (100% = one core; stack = the services, Kafka, SMTP catcher and PostgreSQL; others = not
 # the stack nor wrk and this script).
+# CPU ticks so far of each part of the stack: "part ticks" lines, the part named by the jar the process runs
+# (ingest-api, flow-engine, email-worker, webhook-worker; "infra" = Kafka and the SMTP catcher) or "postgres".
+part_ticks() {
+  local pid part
+  for pid in $(child_pids); do
+    part="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -o -m1 -E 'ingest-api|flow-engine|email-worker|webhook-worker')" \
+      || part=infra
+    echo "$part $(ticks_of "$pid")"
+  done
+  for pid in $(pg_pids); do echo "postgres $(ticks_of "$pid")"; done
+}
+
 paced_run() {
-  local name="$1" rate="$2" pid t0 m0 a0 s0 k0 b0 stack
+  local name="$1" rate="$2" pid t0 m0 a0 s0 k0 b0 stack parts0
   export BENCH_RATE_PER_THREAD
   BENCH_RATE_PER_THREAD="$(awk -v r="$rate" -v t="$THREADS" 'BEGIN { print r / t }')"
   stack="$(child_pids | tr '\n' ' ') $(pg_pids | tr '\n' ' ')"
   # shellcheck disable=SC2086
   a0=$(accepted) s0=$(sent) m0=$(machine_busy_ticks) k0=$(ticks_of $stack) b0=$(ticks_of $$) t0=$(now_ms)
+  parts0="$(part_ticks)"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$BENCH_ROOT/bench/activity.lua" \
     "$URL/api/v1/events/activity" >"$OUT/$name.txt" 2>"$OUT/$name.err" &
   pid=$!
@@ -187,6 +200,10 @@ paced_run() {
   LAST_CPU="$(awk -v m=$(($(machine_busy_ticks) - m0)) -v k=$(($(ticks_of $stack) - k0)) -v b=$(($(ticks_of $$) - b0)) \
     -v hz="$CLK_TCK" -v ms=$(($(now_ms) - t0)) 'BEGIN { f = 100 * 1000 / (hz * ms);
       printf "%.0f%%/%.0f%%/%.0f%%", m * f, k * f, (m - k - b) * f }')"
+  # where the stack's CPU went, % of one core per part (postgres backends that came and went in between are missed)
+  LAST_PARTS="$( { echo "$parts0" | sed 's/^/0 /'; part_ticks | sed 's/^/1 /'; } | awk -v hz="$CLK_TCK" \
+    -v ms=$(($(now_ms) - t0)) '{ t[$2] += ($1 ? $3 : -$3) } END { f = 100 * 1000 / (hz * ms);
+      for (p in t) printf "%s %.0f%%  ", p, t[p] * f }')"
 }
 
 # From the samples: the backlog's growth per second (least squares over the last two thirds) and its last value.
@@ -200,6 +217,7 @@ backlog_trend() {
 
 ROWS=()
 HOPS=()
+PARTS=()
 HIGHEST=""
 run_rate() { # rate
   local rate="$1" from to drain calls emails p50 p99 max slope last verdict
@@ -223,6 +241,8 @@ run_rate() { # rate
     'BEGIN { printf "%6d %9.1f %6d %8.2f %8.2f %7d %7d %8.1f %8.1f %8.1f %9s %6d %7s %17s %9s",
       r, q / (us / 1e6), n, a50 / 1000, a99 / 1000, c, m, e50, e99, emax, s, l, d, cpu, v }')")
   echo "    ${ROWS[${#ROWS[@]}-1]}"
+  PARTS+=("$(printf '%6d  %s' "$rate" "$LAST_PARTS")")
+  echo "    cpu by part: $LAST_PARTS"
   echo "    load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/load.txt"
 }
 
@@ -258,6 +278,9 @@ say ""
 say "where the time went, p50/p99 ms per hop:"
 say "$(printf '%6s %22s %22s %22s' rate 'API → flow.triggered' '→ command.published' '→ email.sent')"
 for h in "${HOPS[@]}"; do say "$h"; done
+say ""
+say "where the CPU went, % of one core per part of the stack during each run:"
+for c in "${PARTS[@]}"; do say "$c"; done
 say ""
 say "highest rate sustained without backlog growth: ${HIGHEST:-none of $RATES}/s"
 say "load per run: $(tr '\n' ';' <"$OUT/load.txt")"

@@ -13,11 +13,9 @@ import net.driploop.model.Topics;
 import net.driploop.model.command.CommandTypes;
 import net.driploop.model.command.SendEmail;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -52,22 +50,11 @@ public class DeadLetters {
      * Completes once the broker has the record.
      */
     public Uni<Void> send(ConsumerRecord<String, String> record, String reason) {
-        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
-        header(headers, DeadLetterHeaders.REASON, reason);
-        header(headers, DeadLetterHeaders.TOPIC, record.topic());
-        header(headers, DeadLetterHeaders.PARTITION, Integer.toString(record.partition()));
-        header(headers, DeadLetterHeaders.OFFSET, Long.toString(record.offset()));
         OutgoingKafkaRecordMetadata.OutgoingKafkaRecordMetadataBuilder<String> metadata =
-                OutgoingKafkaRecordMetadata.<String>builder().withHeaders(headers);
+                OutgoingKafkaRecordMetadata.<String>builder().withHeaders(DeadLetter.headersOf(record, reason));
         if (record.key() != null) {
             metadata.withKey(record.key());
         }
         return emitter.sendMessage(Message.of(record.value() == null ? "" : record.value()).addMetadata(metadata.build()));
-    }
-
-    private static void header(RecordHeaders headers, String name, String value) {
-        if (value != null) {
-            headers.add(name, value.getBytes(StandardCharsets.UTF_8));
-        }
     }
 }

@@ -31,6 +31,13 @@ public interface EngineConfig {
     @WithDefault("P8D")
     Duration processedRetention();
 
+    /**
+     * How many users' records one events consumer applies at once from a polled batch, each user's in order;
+     * they share the PostgreSQL pool ({@code quarkus.datasource.reactive.max-size}).
+     */
+    @WithDefault("32")
+    int concurrency();
+
     /** Whether this replica sweeps timers at all (tests that drive sweeps themselves turn it off). */
     @WithDefault("true")
     boolean sweepEnabled();

@@ -1,66 +1,128 @@
 package net.driploop.flow.engine;
 
 import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.kit.http.Unavailable;
 import net.driploop.kit.messaging.KafkaHeaders;
+import net.driploop.kit.outbox.DeadLetter;
 import net.driploop.model.CloudEventHeaders;
-import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * Consumes {@code driploop.events.v1} (at least once, one user's records in order by partition) and applies
- * each record in one transaction; transient failures (deadlock, serialization) are retried, then the record
- * goes to the dead-letter topic. A record that fails because the service is stopping is left for redelivery
- * ({@link RecordSettler}).
+ * Consumes {@code driploop.events.v1} (at least once), a polled batch at a time per consumer. The batch's records
+ * are grouped by key (one user): up to {@code driploop.engine.concurrency} users' records are applied at once,
+ * each user's one after the other in offset order, each record in its own transaction. The batch is
+ * acknowledged (its offsets committed) once every record in it is applied or dead-lettered.
+ * <ul>
+ * <li>While PostgreSQL cannot be reached ({@link Unavailable}), a record is retried until it can: the user's later
+ * records wait behind it and nothing is dead-lettered for an outage.</li>
+ * <li>Other transient failures (deadlock, serialization) are retried a few times; a record that still fails, or
+ * cannot be read, goes to {@code driploop.events.v1.dlq} as it came, with the reason in its headers.</li>
+ * <li>A failure caused by the service stopping fails the batch unacknowledged, so the next instance consumes it
+ * again ({@link RecordSettler}); applying dedups on {@code ce_id}.</li>
+ * </ul>
  */
 @ApplicationScoped
 public class EventConsumer {
 
+    /** Attempts for a transient failure other than an unreachable database. */
+    static final int ATTEMPTS = 6;
+
     private final EventProcessor processor;
     private final RecordSettler settler;
+    private final MutinyEmitter<String> deadLetters;
+    private final int concurrency;
 
-    EventConsumer(EventProcessor processor, RecordSettler settler) {
+    EventConsumer(EventProcessor processor, RecordSettler settler, EngineConfig config,
+            @Channel("events-dead-letters") MutinyEmitter<String> deadLetters) {
         this.processor = processor;
         this.settler = settler;
+        this.deadLetters = deadLetters;
+        this.concurrency = config.concurrency();
     }
 
     @Incoming("events")
-    public Uni<Void> consume(Message<String> message) {
-        Headers headers = message.getMetadata(IncomingKafkaRecordMetadata.class)
-                .map(metadata -> metadata.getHeaders()).orElse(null);
-        String ceId = KafkaHeaders.text(headers, CloudEventHeaders.ID);
-        String ceType = KafkaHeaders.text(headers, CloudEventHeaders.TYPE);
-        String correlationId = KafkaHeaders.text(headers, CloudEventHeaders.CORRELATION_ID);
-        Uni<Void> work;
-        if (ceId == null || ceType == null || correlationId == null) {
-            Log.warnf("skipping a record without ce_id, ce_type or ce_correlationid (ce_id %s)", ceId);
-            work = Uni.createFrom().voidItem();
-        } else {
-            work = Uni.createFrom().item(() -> processor.read(ceId, ceType, correlationId, message.getPayload()))
-                    .flatMap(in -> in.isEmpty() ? Uni.createFrom().voidItem()
-                            : processor.process(in.get())
-                                    .onFailure(this::worthRetrying)
-                                    .invoke(e -> Log.warnf("event %s failed (%s); retrying", ceId, e.getMessage()))
-                                    .onFailure(this::worthRetrying).retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(2))
-                                    .atMost(5));
+    public Uni<Void> consume(ConsumerRecords<String, String> records) {
+        Map<String, List<ConsumerRecord<String, String>>> byUser = new LinkedHashMap<>();
+        for (ConsumerRecord<String, String> record : records) {
+            byUser.computeIfAbsent(record.key() == null ? "" : record.key(), key -> new ArrayList<>()).add(record);
         }
-        return work.onItemOrFailure().transformToUni((v, failure) -> {
-            if (failure != null && !settler.stopping(failure)) {
-                Log.errorf(failure, "event %s sent to the dead-letter topic", ceId);
-            }
-            return settler.settle(message, failure, "event " + ceId);
-        });
+        return Multi.createFrom().iterable(byUser.values())
+                .onItem().transformToUni(this::applyInOrder).merge(concurrency)
+                .collect().last().replaceWithVoid();
     }
 
-    private boolean worthRetrying(Throwable failure) {
-        return transientFailure(failure) && !settler.stopping(failure);
+    /** One user's records of the batch, one after the other. */
+    private Uni<Void> applyInOrder(List<ConsumerRecord<String, String>> records) {
+        return Multi.createFrom().iterable(records)
+                .onItem().transformToUniAndConcatenate(this::apply)
+                .collect().last().replaceWithVoid();
+    }
+
+    /** Applies one record, retrying as above; completes once it is applied, skipped or dead-lettered. */
+    private Uni<Void> apply(ConsumerRecord<String, String> record) {
+        String ceId = KafkaHeaders.text(record.headers(), CloudEventHeaders.ID);
+        String ceType = KafkaHeaders.text(record.headers(), CloudEventHeaders.TYPE);
+        String correlationId = KafkaHeaders.text(record.headers(), CloudEventHeaders.CORRELATION_ID);
+        if (ceId == null || ceType == null || correlationId == null) {
+            Log.warnf("skipping a record without ce_id, ce_type or ce_correlationid (ce_id %s)", ceId);
+            return Uni.createFrom().voidItem();
+        }
+        int[] attempts = {0};
+        return Uni.createFrom().item(() -> processor.read(ceId, ceType, correlationId, record.value()))
+                .flatMap(in -> in.isEmpty() ? Uni.createFrom().voidItem() : Uni.createFrom().deferred(() -> {
+                    attempts[0]++;
+                    return processor.process(in.get());
+                }).onFailure(failure -> retryable(failure, attempts[0])).invoke(failure -> Log.warnf(
+                        "event %s failed (%s, attempt %d); retrying", ceId, failure.getMessage(), attempts[0]))
+                        .onFailure(failure -> retryable(failure, attempts[0])).retry()
+                        .withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5)).indefinitely())
+                .onFailure(failure -> !settler.stopping(failure)).recoverWithUni(failure -> {
+                    Log.errorf(failure, "event %s sent to the dead-letter topic", ceId);
+                    return deadLetter(record, String.valueOf(failure.getMessage()));
+                })
+                .onFailure().invoke(failure -> Log.infof(
+                        "event %s left unacknowledged for redelivery: the service is stopping (%s)", ceId,
+                        failure.getMessage()));
+    }
+
+    private boolean retryable(Throwable failure, int attempts) {
+        if (settler.stopping(failure)) {
+            return false;
+        }
+        return Unavailable.isUnavailable(failure) || attempts < ATTEMPTS && transientFailure(failure);
+    }
+
+    /** Sends the record as it came to the dead-letter topic, retrying until Kafka takes it (or the service stops). */
+    private Uni<Void> deadLetter(ConsumerRecord<String, String> record, String reason) {
+        OutgoingKafkaRecordMetadata.OutgoingKafkaRecordMetadataBuilder<String> metadata =
+                OutgoingKafkaRecordMetadata.<String>builder().withHeaders(DeadLetter.headersOf(record, reason));
+        if (record.key() != null) {
+            metadata.withKey(record.key());
+        }
+        Message<String> message = Message.of(record.value() == null ? "" : record.value()).addMetadata(metadata.build());
+        return Uni.createFrom().deferred(() -> deadLetters.sendMessage(message))
+                .onFailure(failure -> !settler.stopping(failure)).invoke(failure -> Log.warnf(
+                        "could not dead-letter %s-%d@%d, retrying: %s", record.topic(), record.partition(),
+                        record.offset(), failure.getMessage()))
+                .onFailure(failure -> !settler.stopping(failure)).retry()
+                .withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).indefinitely();
     }
 
     /**

@@ -8,6 +8,7 @@ import jakarta.inject.Inject;
 import net.driploop.infra.InfraTestResource;
 import net.driploop.infra.TopicReader;
 import net.driploop.model.CloudEventHeaders;
+import net.driploop.model.DeadLetterHeaders;
 import net.driploop.model.Ids;
 import net.driploop.model.Topics;
 import net.driploop.model.command.CommandTypes;
@@ -167,8 +168,14 @@ class EngineSliceTest {
 
         await().atMost(DEADLINE).until(() -> commandsFor(emails, app, "zed"), list -> list.size() == 1);
         try (TopicReader deadLetters = EngineFixture.reader(Topics.dlq(Topics.EVENTS))) {
-            await().atMost(DEADLINE).until(() -> deadLetters.poll(m -> poison.equals(m.header(CloudEventHeaders.ID))),
-                    list -> list.size() == 1);
+            List<TopicReader.Message> dead = await().atMost(DEADLINE).until(
+                    () -> deadLetters.poll(m -> poison.equals(m.header(CloudEventHeaders.ID))), list -> list.size() == 1);
+            // as it came, with where it was read from and why
+            assertThat(dead.get(0).value()).isEqualTo("\"not an event\"");
+            assertThat(dead.get(0).key()).isEqualTo(app + ":zed");
+            assertThat(dead.get(0).header(DeadLetterHeaders.TOPIC)).isEqualTo(Topics.EVENTS);
+            assertThat(dead.get(0).header(DeadLetterHeaders.OFFSET)).matches("\\d+");
+            assertThat(dead.get(0).header(DeadLetterHeaders.REASON)).contains("UserRegistered");
         }
         assertThat(fixture.processed(poison)).isFalse();
     }

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.util.RawValue;
 import net.driploop.model.DeadLetterHeaders;
 import net.driploop.model.Timestamps;
 import net.driploop.model.Topics;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -47,5 +50,21 @@ public record DeadLetter(String sourceTopic, Integer partition, Long offset, Str
             String commandJson) {
         return OutboxRecord.forUser(Topics.dlq(sourceTopic), id, type, appId, externalUserId, correlationId,
                 Timestamps.now(), new RawValue(commandJson), null).withHeaders(headers());
+    }
+
+    /**
+     * The headers of a consumed record that goes to the dead-letter topic as it came (unreadable, or failed for
+     * good): its own headers plus, as the Kafka connector gives the records it dead-letters itself,
+     * {@code dead-letter-reason}, {@code -topic}, {@code -partition} and {@code -offset}.
+     */
+    public static RecordHeaders headersOf(ConsumerRecord<?, ?> record, String reason) {
+        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+        new DeadLetter(record.topic(), record.partition(), record.offset(), reason, null, 0).headers()
+                .forEach((name, value) -> {
+                    if (!DeadLetterHeaders.ATTEMPTS.equals(name)) {
+                        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
+                    }
+                });
+        return headers;
     }
 }
