@@ -11,7 +11,8 @@
 #                      second: its growth per second over the last two thirds of the run, its value at the end, and
 #                      the seconds after the run until every email of the run was sent
 # A rate counts as sustained when every call was accepted, the backlog grew by less than 2 % of the rate per second
-# and ended below one second's worth of calls. Prints a table and the highest sustained rate; raw output goes to
+# and ended below one second's worth of calls. Prints a table and the highest sustained rate; raw output (with the busiest
+# PostgreSQL statements of each run, rate-N.pg-statements.txt) goes to
 # bench/results/e2e-<timestamp>/. Stops everything at the end.
 #
 # Environment (all optional):
@@ -58,6 +59,9 @@ jars=()
 for service in $DRIPLOOP_RUN_SERVICES; do jars+=("$(dl_service_jar "$service")"); done
 if dl_needs_build "${jars[@]}"; then dl_build; fi
 
+# PostgreSQL with pg_stat_statements (this starts and stops the infrastructure alone: before anything is tracked)
+bench_enable_pg_stat_statements
+
 # ---- SMTP --------------------------------------------------------------------------------------------------
 smtp_env=()
 if [ -n "${QUARKUS_MAILER_HOST:-}" ]; then
@@ -80,6 +84,8 @@ URL="$DRIPLOOP_INGEST_URL"
 ENGINE=http://127.0.0.1:8081
 EMAIL=http://127.0.0.1:8082
 export DRIPLOOP_API_KEY BENCH_USERS="$USERS" BENCH_EVENTS="$EVENT"
+
+sql -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
 
 # ---- the flow and the users --------------------------------------------------------------------------------
 dl_call POST "$ENGINE/admin/v1/apps/$DRIPLOOP_APP_ID/flows" "$DRIPLOOP_ADMIN_TOKEN" \
@@ -185,6 +191,7 @@ paced_run() {
   # shellcheck disable=SC2086
   a0=$(accepted) s0=$(sent) m0=$(machine_busy_ticks) k0=$(ticks_of $stack) b0=$(ticks_of $$) t0=$(now_ms)
   parts0="$(part_ticks)"
+  sql -c "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$BENCH_ROOT/bench/activity.lua" \
     "$URL/api/v1/events/activity" >"$OUT/$name.txt" 2>"$OUT/$name.err" &
   pid=$!
@@ -195,6 +202,7 @@ paced_run() {
   done
   wait "$pid" || echo "warning: wrk exited with status $?" >&2
   RUN_ACCEPTED=$(( $(accepted) - a0 ))
+  top_statements 25 >"$OUT/$name.pg-statements.txt" 2>&1 || true
   unset BENCH_RATE_PER_THREAD
   # shellcheck disable=SC2086
   LAST_CPU="$(awk -v m=$(($(machine_busy_ticks) - m0)) -v k=$(($(ticks_of $stack) - k0)) -v b=$(($(ticks_of $$) - b0)) \

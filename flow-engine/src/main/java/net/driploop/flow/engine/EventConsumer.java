@@ -27,7 +27,8 @@ import java.util.Map;
 /**
  * Consumes {@code driploop.events.v1} (at least once), a polled batch at a time per consumer. The batch's records
  * are grouped by key (one user): up to {@code driploop.engine.concurrency} users' records are applied at once,
- * each user's one after the other in offset order, each record in its own transaction. The batch is
+ * each user's in offset order and together in one transaction (one by one, each in its own, when that fails or a
+ * record is unreadable). The batch is
  * acknowledged (its offsets committed) once every record in it is applied or dead-lettered.
  * <ul>
  * <li>While PostgreSQL cannot be reached ({@link Unavailable}), a record is retried until it can: the user's later
@@ -68,8 +69,52 @@ public class EventConsumer {
                 .collect().last().replaceWithVoid();
     }
 
-    /** One user's records of the batch, one after the other. */
+    /**
+     * One user's records of the batch, in order: several readable ones are applied together in one transaction
+     * (waiting out an unreachable database); should that fail otherwise, or a record be unreadable, they are
+     * applied one after the other, each with its own retries and dead letter.
+     */
     private Uni<Void> applyInOrder(List<ConsumerRecord<String, String>> records) {
+        List<IncomingEvent> events = records.size() < 2 ? null : readAll(records);
+        if (events == null) {
+            return oneByOne(records);
+        }
+        if (events.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return Uni.createFrom().deferred(() -> processor.process(events))
+                .onFailure(failure -> !settler.stopping(failure) && Unavailable.isUnavailable(failure))
+                .invoke(failure -> Log.warnf("%d events of %s wait for PostgreSQL: %s", events.size(),
+                        records.get(0).key(), failure.getMessage()))
+                .onFailure(failure -> !settler.stopping(failure) && Unavailable.isUnavailable(failure)).retry()
+                .withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5)).indefinitely()
+                .onFailure(failure -> !settler.stopping(failure)).recoverWithUni(failure -> {
+                    Log.warnf("%d events of %s failed together (%s); applying them one by one", events.size(),
+                            records.get(0).key(), failure.getMessage());
+                    return oneByOne(records);
+                });
+    }
+
+    /** The events the records carry (those of types the engine acts on), or null if one cannot be read. */
+    private List<IncomingEvent> readAll(List<ConsumerRecord<String, String>> records) {
+        List<IncomingEvent> events = new ArrayList<>(records.size());
+        for (ConsumerRecord<String, String> record : records) {
+            String ceId = KafkaHeaders.text(record.headers(), CloudEventHeaders.ID);
+            String ceType = KafkaHeaders.text(record.headers(), CloudEventHeaders.TYPE);
+            String correlationId = KafkaHeaders.text(record.headers(), CloudEventHeaders.CORRELATION_ID);
+            if (ceId == null || ceType == null || correlationId == null) {
+                return null;
+            }
+            try {
+                processor.read(ceId, ceType, correlationId, record.value()).ifPresent(events::add);
+            } catch (RuntimeException unreadable) {
+                return null;
+            }
+        }
+        return events;
+    }
+
+    private Uni<Void> oneByOne(List<ConsumerRecord<String, String>> records) {
         return Multi.createFrom().iterable(records)
                 .onItem().transformToUniAndConcatenate(this::apply)
                 .collect().last().replaceWithVoid();

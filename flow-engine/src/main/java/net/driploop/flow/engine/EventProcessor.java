@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.driploop.kit.outbox.OutboxRelay;
 import net.driploop.kit.outbox.OutboxWriter;
@@ -23,13 +24,15 @@ import net.driploop.model.event.UserRegistered;
 import net.driploop.model.event.UserSnapshot;
 
 import java.io.UncheckedIOException;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Applies one record of {@code driploop.events.v1} in one transaction: dedup on {@code ce_id}, the user
- * projection, cancellation on deletion, exitWhen, awaited events, triggers; then hands the outbox rows to the relay.
+ * Applies records of {@code driploop.events.v1} (one, or several of one user) in one transaction: dedup on
+ * {@code ce_id}, the user projection, cancellation on deletion, exitWhen, awaited events, triggers; then hands the outbox rows to the relay.
  */
 @ApplicationScoped
 class EventProcessor {
@@ -99,11 +102,27 @@ class EventProcessor {
 
     /** Applies the event once: a redelivered {@code ce_id} changes nothing. */
     Uni<Void> process(IncomingEvent in) {
+        return process(List.of(in));
+    }
+
+    /**
+     * Applies one user's events in order, in one transaction, each once: the ids of all are recorded with one
+     * statement, and an event whose {@code ce_id} was already recorded (a redelivery, or a copy earlier in the list)
+     * changes nothing. The outbox rows of all go to the relay after the commit.
+     */
+    Uni<Void> process(List<IncomingEvent> events) {
         Effects effects = new Effects();
-        return pool.withTransaction(sql -> sql.preparedQuery(
-                                "INSERT INTO flow.processed_records (consumer, ce_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                        .execute(Sql.params(CONSUMER, in.ceId()))
-                        .flatMap(inserted -> inserted.rowCount() == 0 ? Uni.createFrom().voidItem() : apply(sql, in, effects))
+        String[] ids = events.stream().map(IncomingEvent::ceId).toArray(String[]::new);
+        return pool.withTransaction(sql -> sql.preparedQuery("""
+                                INSERT INTO flow.processed_records (consumer, ce_id) SELECT $1, unnest($2::text[])
+                                ON CONFLICT DO NOTHING RETURNING ce_id""")
+                        .execute(Tuple.of(CONSUMER, ids))
+                        .flatMap(inserted -> {
+                            Set<String> fresh = new HashSet<>();
+                            inserted.forEach(row -> fresh.add(row.getString(0)));
+                            return Sql.each(events.stream().filter(in -> fresh.remove(in.ceId())).toList(),
+                                    in -> apply(sql, in, effects));
+                        })
                         .flatMap(v -> effects.isEmpty() ? Uni.createFrom().item(List.<StoredRecord>of())
                                 : outbox.insert(sql, effects.records())))
                 .invoke(relay::publish)
