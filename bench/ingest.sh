@@ -91,9 +91,13 @@ INFRA_PID="$(child_pid net.driploop.infra.LocalStack)"
 # Runs a load command (in the background) while sampling PostgreSQL and CPU; name, then the command.
 # Sets LAST_CPU to where the machine's CPU went during the run.
 measure() {
-  local name="$1" pid sampler="" t0 t1 pgp m0 i0 p0 k0 b0 m1 i1 p1 k1 b1
+  local name="$1" pid sampler="" t0 t1 pgp m0 i0 p0 k0 b0 m1 i1 p1 k1 b1 w0="" w1 a0 a1
   shift
-  if [ -n "$HAVE_PSQL" ]; then sql -c "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true; fi
+  if [ -n "$HAVE_PSQL" ]; then
+    sql -c "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true
+    w0="$(wal_counters)"
+  fi
+  a0="$(allocated)"
   pgp="$(pg_pids | tr '\n' ' ')"
   t0=$(now_ms)
   if [ -n "$CPU_OK" ]; then
@@ -129,7 +133,25 @@ measure() {
   fi
   if [ -n "$HAVE_PSQL" ]; then
     top_statements 12 >"$OUT/$name.pg-statements.txt" 2>&1 || true
+    w1="$(wal_counters)"
+    a1="$(allocated)"
+    if [ -n "$w0" ] && [ -n "$w1" ]; then
+      LAST_CPU="$LAST_CPU; $(awk -v a="$w0" -v b="$w1" -v a0="$a0" -v a1="$a1" 'BEGIN { split(a, x, "|"); split(b, y, "|");
+        n = y[4] - x[4]; if (n <= 0) n = 1;
+        printf "per activity statement: WAL %.0f bytes, %.2f records, %.3f full-page images; ingest-api heap allocation %.1f KB",
+          (y[1] - x[1]) / n, (y[2] - x[2]) / n, (y[3] - x[3]) / n, (a1 - a0) / n / 1024 }')"
+    fi
   fi
+}
+# Bytes ingest-api has allocated on its heap so far (counted at each GC, so exact to about one young generation).
+allocated() {
+  curl -s -m 5 "$URL/q/metrics" | awk '/^jvm_gc_memory_allocated_bytes_total/ { printf "%.0f", $NF; found = 1 } END { if (!found) print 0 }'
+}
+# WAL written so far (bytes | records | full-page images) and the activity statements run since the last reset.
+wal_counters() {
+  sql -F '|' -c "SELECT w.wal_bytes, w.wal_records, w.wal_fpi,
+                   (SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query LIKE 'WITH u AS (%')
+                 FROM pg_stat_wal w" 2>/dev/null || true
 }
 
 

@@ -1,5 +1,6 @@
 package net.driploop.ingest.activity;
 
+import com.fasterxml.jackson.databind.util.RawValue;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,9 +14,7 @@ import net.driploop.ingest.pipeline.Operation;
 import net.driploop.model.EventTypes;
 import net.driploop.model.Ids;
 import net.driploop.model.event.Activity;
-import net.driploop.model.event.ActivityRecorded;
 import net.driploop.model.event.UserActive;
-import net.driploop.model.event.UserFirstActivity;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -79,17 +78,14 @@ public class ActivityService {
                 Map<String, Object> activityMetadata = metadata == null ? Map.of() : metadata;
                 Activity activity = new Activity(id, event, activityMetadata, ctx.now());
                 String appId = ctx.appId();
-                OutboxRecord first = ctx.event(EventTypes.USER_FIRST_ACTIVITY, externalUserId,
-                        new UserFirstActivity(appId, externalUserId, null, activity, ctx.now()), WITH_SNAPSHOT);
-                OutboxRecord active = ctx.event(EventTypes.USER_ACTIVE, externalUserId,
-                        new UserActive(appId, externalUserId, null, activity, ctx.now()), WITH_SNAPSHOT);
-                OutboxRecord recorded = ctx.event(EventTypes.ACTIVITY_RECORDED, externalUserId,
-                        new ActivityRecorded(appId, externalUserId, null, activity, ctx.now()), WITH_SNAPSHOT);
-                // the api.request entry lists the events actually written: one variant for each outcome
-                List<OutboxRecord> ifFirst = ctx.withApiLog(201, externalUserId, List.of(first, active, recorded));
-                List<OutboxRecord> ifLater = ctx.withApiLog(201, externalUserId, List.of(active, recorded));
-                List<OutboxRecord> rows = List.of(first, active, recorded,
-                        ifFirst.get(ifFirst.size() - 1), ifLater.get(ifLater.size() - 1));
+                // user.first_activity, user.active and activity.recorded have the same fields and values
+                // (ActivityEventsTest): their payload is written once, as the JSON text of one of them
+                RawValue payload = new RawValue(json.write(new UserActive(appId, externalUserId, null, activity, ctx.now())));
+                OutboxRecord first = ctx.event(EventTypes.USER_FIRST_ACTIVITY, externalUserId, payload, WITH_SNAPSHOT);
+                OutboxRecord active = ctx.event(EventTypes.USER_ACTIVE, externalUserId, payload, WITH_SNAPSHOT);
+                OutboxRecord recorded = ctx.event(EventTypes.ACTIVITY_RECORDED, externalUserId, payload, WITH_SNAPSHOT);
+                List<OutboxRecord> logs = apiLogs(json, ctx, externalUserId, first, active, recorded);
+                List<OutboxRecord> rows = List.of(first, active, recorded, logs.get(0), logs.get(1));
                 Boolean[] whenFirst = {true, null, null, true, false};
                 Tuple params = Tuple.tuple()
                         .addValue(appId).addValue(externalUserId)
@@ -117,5 +113,21 @@ public class ActivityService {
                 return true;
             }
         };
+    }
+
+    /**
+     * The {@code api.request} entry lists the events actually written, so it has a variant for each outcome:
+     * with {@code user.first_activity} (the rows marked for a first activity) and without (for a later one). The
+     * second is the first's JSON text without that event's element, so the entry is serialized once.
+     */
+    static List<OutboxRecord> apiLogs(JsonCodec json, CallContext ctx, String externalUserId, OutboxRecord first, OutboxRecord active,
+            OutboxRecord recorded) {
+        OutboxRecord ifFirst = ctx.apiLog(201, externalUserId, List.of(first, active, recorded));
+        String ifFirstJson = json.write(ifFirst.payload());
+        String ifLaterJson = ifFirstJson.replace(json.write(CallContext.publishedEvent(first)) + ",", "");
+        OutboxRecord ifLater = ifLaterJson.length() < ifFirstJson.length()
+                ? ifFirst.withPayload(new RawValue(ifLaterJson))
+                : ctx.apiLog(201, externalUserId, List.of(active, recorded)); // not found: written in full
+        return List.of(ifFirst.withPayload(new RawValue(ifFirstJson)), ifLater);
     }
 }

@@ -30,15 +30,28 @@ public record CallContext(Caller caller, String correlationId, Instant now, Call
      * them.
      */
     public List<OutboxRecord> withApiLog(int status, String externalUserId, List<OutboxRecord> events) {
+        List<OutboxRecord> records = new ArrayList<>(events);
+        records.add(apiLog(status, externalUserId, events));
+        return records;
+    }
+
+    /** The {@code api.request} log entry of an accepted call that published {@code events}. */
+    public OutboxRecord apiLog(int status, String externalUserId, List<OutboxRecord> events) {
         List<Map<String, String>> published = new ArrayList<>();
         for (OutboxRecord event : events) {
-            published.add(Map.of("id", event.id(), "type", event.type()));
+            published.add(publishedEvent(event));
         }
         Map<String, Object> detail = requestDetail(call, status);
         detail.put("events", published);
-        List<OutboxRecord> records = new ArrayList<>(events);
-        records.add(OutboxRecord.log(apiRequestEntry(caller.appId(), externalUserId, correlationId, detail)));
-        return records;
+        return OutboxRecord.log(apiRequestEntry(caller.appId(), externalUserId, correlationId, detail));
+    }
+
+    /** How an {@code api.request} entry lists one event it published: {@code {"id": …, "type": …}}. */
+    public static Map<String, String> publishedEvent(OutboxRecord event) {
+        Map<String, String> published = new LinkedHashMap<>();
+        published.put("id", event.id());
+        published.put("type", event.type());
+        return published;
     }
 
     /** The detail of an {@code api.request} entry. */

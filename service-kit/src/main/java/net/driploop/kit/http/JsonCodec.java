@@ -3,6 +3,7 @@ package net.driploop.kit.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.util.RawValue;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.io.UncheckedIOException;
@@ -21,7 +22,11 @@ public class JsonCodec {
         this.mapper = mapper;
     }
 
+    /** JSON text of {@code value}; a {@link RawValue} (JSON written before) is its text as it is. */
     public String write(Object value) {
+        if (value instanceof RawValue raw && raw.rawValue() instanceof String text) {
+            return text;
+        }
         try {
             return mapper.writeValueAsString(value);
         } catch (JsonProcessingException e) {

@@ -14,7 +14,7 @@ import java.util.Map;
  * A record to write to the outbox, in the transaction of the change it reports: its topic and key, its
  * CloudEvents attributes, its payload and any Kafka headers beyond the CloudEvents ones.
  *
- * @param payload    the record's value
+ * @param payload    the record's value (a Jackson {@code RawValue} is JSON text written before, sent as it is)
  * @param snapshotOf when set, the id of a row whose snapshot replaces the payload's top-level
  *                   {@code "user":null} as the row is written (see {@link OutboxWriter#insertStatement})
  * @param headers    extra Kafka headers, sent after the CloudEvents ones (e.g. a dead letter's reason); empty for
@@ -56,6 +56,11 @@ public record OutboxRecord(String topic, String key, String id, String type, Ins
             }
         });
         return new OutboxRecord(topic, key, id, type, time, subject, correlationId, payload, snapshotOf, all);
+    }
+
+    /** This record with another payload, e.g. its payload as JSON text written once for several records. */
+    public OutboxRecord withPayload(Object other) {
+        return new OutboxRecord(topic, key, id, type, time, subject, correlationId, other, snapshotOf, headers);
     }
 
     /** {@code ce_time}: the wire format of {@link #time()}. */
