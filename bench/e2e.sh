@@ -21,8 +21,8 @@
 #   BENCH_WARMUP=60            seconds at 100/s first, not reported (JIT of the whole path)
 #   BENCH_DRAIN_DEADLINE=120   seconds after a run for its emails to be sent
 #   BENCH_SMTP=sink            the SMTP server: "sink" = bench/email/SmtpSink.java on 127.0.0.1:2526 (the sink of
-#                              bench/email.sh); "catcher" = the GreenMail catcher of run.sh, which answers
-#                              each SMTP command ~40 ms late (so ~200 ms per mail). With QUARKUS_MAILER_HOST (and
+#                              bench/email.sh); "catcher" = the GreenMail catcher of run.sh (a server that
+#                              stores every mail as an .eml file). With QUARKUS_MAILER_HOST (and
 #                              _PORT) set, that server is used instead.
 #   BENCH_KEEP_DATA=1          keeps the stack's data directory under the results directory
 # Needs curl, wrk and psql (installed with apt-get when missing and run as root).

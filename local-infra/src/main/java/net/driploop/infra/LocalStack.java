@@ -84,7 +84,7 @@ public final class LocalStack {
     }
 
     private void startSmtp(Path mailDir, int port) {
-        GreenMail greenMail = new GreenMail(new ServerSetup(port, "127.0.0.1", ServerSetup.PROTOCOL_SMTP))
+        GreenMail greenMail = new PromptGreenMail(new ServerSetup(port, "127.0.0.1", ServerSetup.PROTOCOL_SMTP))
                 .withConfiguration(GreenMailConfiguration.aConfig().withDisabledAuthentication());
         greenMail.start();
         MailCatcher catcher = new MailCatcher(greenMail, mailDir);

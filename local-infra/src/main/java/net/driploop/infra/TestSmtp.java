@@ -26,7 +26,7 @@ public final class TestSmtp {
             Runtime.getRuntime().addShutdownHook(new Thread(TestSmtp::stop, "greenmail-stop"));
         }
         if (greenMail == null || !greenMail.isRunning()) {
-            greenMail = new GreenMail(ServerSetupTest.SMTP.port(port));
+            greenMail = new PromptGreenMail(ServerSetupTest.SMTP.port(port));
             greenMail.start();
         }
         return port;
