@@ -5,13 +5,11 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import jakarta.inject.Inject;
+import net.driploop.infra.DatabaseOutage;
 import net.driploop.infra.InfraTestResource;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,24 +75,14 @@ class OperationsTest {
     void databaseOutageIsA503WithNothingChangedAndServiceResumesAfter() throws Exception {
         TestApi api = TestApi.newApp();
         api.registerUser("before").statusCode(201);
-        String database = jdbcUrl.substring(jdbcUrl.lastIndexOf('/') + 1);
-        String adminUrl = jdbcUrl.substring(0, jdbcUrl.lastIndexOf('/') + 1) + "postgres";
-        try (Connection admin = DriverManager.getConnection(adminUrl, user, password);
-                Statement sql = admin.createStatement()) {
-            sql.execute("ALTER DATABASE " + database + " ALLOW_CONNECTIONS false");
-            try {
-                sql.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database
-                        + "' AND pid <> pg_backend_pid()");
-                await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
-                        given().contentType("application/json").header("Authorization", "Bearer " + api.key)
-                                .body(Map.of("externalUserId", "during")).post("/api/v1/users")
-                                .then().statusCode(503)
-                                .body("error.code", equalTo("service_unavailable"))
-                                .body("correlationId", matchesPattern("cor_[0-9A-Z]{26}")));
-                given().get("/q/health/ready").then().statusCode(503);
-            } finally {
-                sql.execute("ALTER DATABASE " + database + " ALLOW_CONNECTIONS true");
-            }
+        try (DatabaseOutage outage = DatabaseOutage.begin(jdbcUrl, user, password)) {
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                    given().contentType("application/json").header("Authorization", "Bearer " + api.key)
+                            .body(Map.of("externalUserId", "during")).post("/api/v1/users")
+                            .then().statusCode(503)
+                            .body("error.code", equalTo("service_unavailable"))
+                            .body("correlationId", matchesPattern("cor_[0-9A-Z]{26}")));
+            given().get("/q/health/ready").then().statusCode(503);
         }
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> api.registerUser("after").statusCode(201));
         // the refused registration left nothing behind

@@ -4,6 +4,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
+import net.driploop.infra.DatabaseOutage;
 import net.driploop.infra.InfraTestResource;
 import net.driploop.infra.TopicReader;
 import net.driploop.model.Ids;
@@ -14,9 +15,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -71,25 +69,15 @@ class DatabaseOutageTest {
                 {'name': 'Welcome', 'trigger': {'type': 'user.registered'}, 'reentry': 'always',
                  'steps': [{'id': 'hello', 'type': 'email', 'subject': 'Hello', 'text': 'Hi'}]}""");
         UserSnapshot kim = EngineFixture.user("kim", "kim@example.com", Map.of("plan", "free"));
-        String database = jdbcUrl.substring(jdbcUrl.lastIndexOf('/') + 1);
-        String adminUrl = jdbcUrl.substring(0, jdbcUrl.lastIndexOf('/') + 1) + "postgres";
         String registered;
         String updated;
-        try (Connection admin = DriverManager.getConnection(adminUrl, user, password);
-                Statement sql = admin.createStatement()) {
-            sql.execute("ALTER DATABASE " + database + " ALLOW_CONNECTIONS false");
-            try {
-                sql.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database
-                        + "' AND pid <> pg_backend_pid()");
-                registered = fixture.registered(Ids.newCorrelationId(), app, kim);
-                updated = fixture.metadataUpdated(Ids.newCorrelationId(), app,
-                        EngineFixture.user("kim", "kim@example.com", Map.of("plan", "pro")), Map.of("plan", "pro"));
-                // for the whole outage, none of the app's records is dead-lettered
-                await().during(OUTAGE).atMost(OUTAGE.plusSeconds(5))
-                        .until(() -> deadLetters.poll(m -> m.key().startsWith(app + ":")), List::isEmpty);
-            } finally {
-                sql.execute("ALTER DATABASE " + database + " ALLOW_CONNECTIONS true");
-            }
+        try (DatabaseOutage outage = DatabaseOutage.begin(jdbcUrl, user, password)) {
+            registered = fixture.registered(Ids.newCorrelationId(), app, kim);
+            updated = fixture.metadataUpdated(Ids.newCorrelationId(), app,
+                    EngineFixture.user("kim", "kim@example.com", Map.of("plan", "pro")), Map.of("plan", "pro"));
+            // for the whole outage, none of the app's records is dead-lettered
+            await().during(OUTAGE).atMost(OUTAGE.plusSeconds(5))
+                    .until(() -> deadLetters.poll(m -> m.key().startsWith(app + ":")), List::isEmpty);
         }
 
         await().atMost(DEADLINE).until(() -> fixture.processed(registered) && fixture.processed(updated));
