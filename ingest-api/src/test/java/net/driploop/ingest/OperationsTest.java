@@ -7,7 +7,6 @@ import io.vertx.mutiny.sqlclient.Row;
 import jakarta.inject.Inject;
 import net.driploop.infra.DatabaseOutage;
 import net.driploop.infra.InfraTestResource;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -29,15 +28,6 @@ class OperationsTest {
 
     @Inject
     Pool pool;
-
-    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
-    String jdbcUrl;
-
-    @ConfigProperty(name = "quarkus.datasource.username")
-    String user;
-
-    @ConfigProperty(name = "quarkus.datasource.password")
-    String password;
 
     @Test
     void healthChecksReportDatabaseAndKafka() {
@@ -75,7 +65,7 @@ class OperationsTest {
     void databaseOutageIsA503WithNothingChangedAndServiceResumesAfter() throws Exception {
         TestApi api = TestApi.newApp();
         api.registerUser("before").statusCode(201);
-        try (DatabaseOutage outage = DatabaseOutage.begin(jdbcUrl, user, password)) {
+        try (DatabaseOutage outage = DatabaseOutage.begin()) {
             await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                     given().contentType("application/json").header("Authorization", "Bearer " + api.key)
                             .body(Map.of("externalUserId", "during")).post("/api/v1/users")

@@ -1,5 +1,8 @@
 package net.driploop.infra;
 
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
+
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -20,8 +23,16 @@ public final class DatabaseOutage implements AutoCloseable {
         this.database = database;
     }
 
+    /** Takes away the database of the running Quarkus test's datasource ({@code quarkus.datasource.jdbc.url}, …). */
+    public static DatabaseOutage begin() throws SQLException {
+        Config config = ConfigProvider.getConfig();
+        return begin(config.getValue("quarkus.datasource.jdbc.url", String.class),
+                config.getValue("quarkus.datasource.username", String.class),
+                config.getValue("quarkus.datasource.password", String.class));
+    }
+
     /** Takes the database of {@code jdbcUrl} away, through the server's {@code postgres} database. */
-    public static DatabaseOutage begin(String jdbcUrl, String user, String password) throws SQLException {
+    private static DatabaseOutage begin(String jdbcUrl, String user, String password) throws SQLException {
         String database = jdbcUrl.substring(jdbcUrl.lastIndexOf('/') + 1);
         String adminUrl = jdbcUrl.substring(0, jdbcUrl.lastIndexOf('/') + 1) + "postgres";
         Connection admin = DriverManager.getConnection(adminUrl, user, password);

@@ -10,7 +10,6 @@ import net.driploop.infra.TopicReader;
 import net.driploop.model.Ids;
 import net.driploop.model.Topics;
 import net.driploop.model.event.UserSnapshot;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,12 +36,6 @@ class DatabaseOutageTest {
 
     @Inject
     Pool pool;
-    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
-    String jdbcUrl;
-    @ConfigProperty(name = "quarkus.datasource.username")
-    String user;
-    @ConfigProperty(name = "quarkus.datasource.password")
-    String password;
 
     private EngineFixture fixture;
     private TopicReader emails;
@@ -71,7 +64,7 @@ class DatabaseOutageTest {
         UserSnapshot kim = EngineFixture.user("kim", "kim@example.com", Map.of("plan", "free"));
         String registered;
         String updated;
-        try (DatabaseOutage outage = DatabaseOutage.begin(jdbcUrl, user, password)) {
+        try (DatabaseOutage outage = DatabaseOutage.begin()) {
             registered = fixture.registered(Ids.newCorrelationId(), app, kim);
             updated = fixture.metadataUpdated(Ids.newCorrelationId(), app,
                     EngineFixture.user("kim", "kim@example.com", Map.of("plan", "pro")), Map.of("plan", "pro"));
