@@ -4,18 +4,15 @@ import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.driploop.kit.http.Unavailable;
 import net.driploop.kit.messaging.KafkaHeaders;
-import net.driploop.kit.outbox.DeadLetter;
 import net.driploop.model.CloudEventHeaders;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
 
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -47,14 +44,16 @@ public class EventConsumer {
 
     private final EventProcessor processor;
     private final RecordSettler settler;
-    private final MutinyEmitter<String> deadLetters;
+    private final DeadLetterSender deadLetters;
+    private final MutinyEmitter<String> emitter;
     private final int concurrency;
 
-    EventConsumer(EventProcessor processor, RecordSettler settler, EngineConfig config,
-            @Channel("events-dead-letters") MutinyEmitter<String> deadLetters) {
+    EventConsumer(EventProcessor processor, RecordSettler settler, EngineConfig config, DeadLetterSender deadLetters,
+            @Channel("events-dead-letters") MutinyEmitter<String> emitter) {
         this.processor = processor;
         this.settler = settler;
         this.deadLetters = deadLetters;
+        this.emitter = emitter;
         this.concurrency = config.concurrency();
     }
 
@@ -140,7 +139,7 @@ public class EventConsumer {
                         .withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5)).indefinitely())
                 .onFailure(failure -> !settler.stopping(failure)).recoverWithUni(failure -> {
                     Log.errorf(failure, "event %s sent to the dead-letter topic", ceId);
-                    return deadLetter(record, String.valueOf(failure.getMessage()));
+                    return deadLetters.send(emitter, record, String.valueOf(failure.getMessage()));
                 })
                 .onFailure().invoke(failure -> Log.infof(
                         "event %s left unacknowledged for redelivery: the service is stopping (%s)", ceId,
@@ -152,22 +151,6 @@ public class EventConsumer {
             return false;
         }
         return Unavailable.isUnavailable(failure) || attempts < ATTEMPTS && transientFailure(failure);
-    }
-
-    /** Sends the record as it came to the dead-letter topic, retrying until Kafka takes it (or the service stops). */
-    private Uni<Void> deadLetter(ConsumerRecord<String, String> record, String reason) {
-        OutgoingKafkaRecordMetadata.OutgoingKafkaRecordMetadataBuilder<String> metadata =
-                OutgoingKafkaRecordMetadata.<String>builder().withHeaders(DeadLetter.headersOf(record, reason));
-        if (record.key() != null) {
-            metadata.withKey(record.key());
-        }
-        Message<String> message = Message.of(record.value() == null ? "" : record.value()).addMetadata(metadata.build());
-        return Uni.createFrom().deferred(() -> deadLetters.sendMessage(message))
-                .onFailure(failure -> !settler.stopping(failure)).invoke(failure -> Log.warnf(
-                        "could not dead-letter %s-%d@%d, retrying: %s", record.topic(), record.partition(),
-                        record.offset(), failure.getMessage()))
-                .onFailure(failure -> !settler.stopping(failure)).retry()
-                .withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).indefinitely();
     }
 
     /**

@@ -5,7 +5,9 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
 import net.driploop.infra.InfraTestResource;
+import net.driploop.infra.TopicReader;
 import net.driploop.model.CloudEventHeaders;
+import net.driploop.model.DeadLetterHeaders;
 import net.driploop.model.Ids;
 import net.driploop.model.Json;
 import net.driploop.model.Timestamps;
@@ -28,7 +30,10 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** A worker's DeliveryResult shows on the step that sent the command, once, whatever the redeliveries. */
+/**
+ * A worker's DeliveryResult shows on the step that sent the command, once, whatever the redeliveries; the latest
+ * result of a step wins; a record that is no result goes to the dead-letter topic.
+ */
 @QuarkusTest
 @WithTestResource(InfraTestResource.class)
 class DeliveryResultsTest {
@@ -92,9 +97,44 @@ class DeliveryResultsTest {
                 .isEqualTo("sent");
     }
 
+    @Test
+    void theLatestResultOfAStepWinsAndAnUnreadableOneGoesToTheDeadLetterTopic() throws Exception {
+        fixture.createFlow(app, """
+                {'name': 'Welcome', 'trigger': {'type': 'user.registered'}, 'reentry': 'always',
+                 'steps': [{'id': 'mail', 'type': 'email', 'subject': 'Hi', 'text': 'Welcome'}]}""");
+        fixture.registered(Ids.newCorrelationId(), app, EngineFixture.user("sol", "sol@example.com", Map.of()));
+        String executionId = await().atMost(DEADLINE).until(() -> fixture.executions(app, "sol"),
+                list -> list.size() == 1 && "completed".equals(list.get(0).get("status"))).get(0).get("id");
+        String commandId = CommandTypes.commandId(executionId, "mail");
+
+        // a retry that failed, then the one that went out, then a record that is no result at all
+        publish(Ids.newId(Ids.EVENT), new DeliveryResult(commandId, DeliveryResult.EMAIL, DeliveryResult.FAILED, app,
+                "sol", null, executionId, "mail", Map.of("smtpReply", "451 try later"), Timestamps.now()));
+        publish(Ids.newId(Ids.EVENT), new DeliveryResult(commandId, DeliveryResult.EMAIL, DeliveryResult.SENT, app,
+                "sol", null, executionId, "mail", Map.of("smtpReply", "250 OK"), Timestamps.now()));
+        String poison = Ids.newId(Ids.EVENT);
+        send(poison, Topics.userKey(app, "sol"), "{\"status\": [");
+
+        try (TopicReader deadLetters = EngineFixture.reader(Topics.dlq(Topics.DELIVERY_RESULTS))) {
+            List<TopicReader.Message> dead = await().atMost(DEADLINE).until(
+                    () -> deadLetters.poll(m -> poison.equals(m.header(CloudEventHeaders.ID))), list -> list.size() == 1);
+            assertThat(dead.get(0).value()).isEqualTo("{\"status\": [");
+            assertThat(dead.get(0).header(DeadLetterHeaders.TOPIC)).isEqualTo(Topics.DELIVERY_RESULTS);
+            assertThat(dead.get(0).header(DeadLetterHeaders.REASON)).startsWith("not a DeliveryResult");
+        }
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(given()
+                .header("Authorization", "Bearer test-admin-token").queryParam("externalUserId", "sol")
+                .get("/admin/v1/apps/{appId}/executions", app)
+                .then().statusCode(200).extract().<String>path("data[0].steps[0].detail.delivery.status"))
+                .isEqualTo("sent"));
+    }
+
     private void publish(String ceId, DeliveryResult result) throws Exception {
-        ProducerRecord<String, String> record = new ProducerRecord<>(Topics.DELIVERY_RESULTS, null,
-                Topics.userKey(result.appId(), result.externalUserId()), Json.newMapper().writeValueAsString(result));
+        send(ceId, Topics.userKey(result.appId(), result.externalUserId()), Json.newMapper().writeValueAsString(result));
+    }
+
+    private void send(String ceId, String key, String value) throws Exception {
+        ProducerRecord<String, String> record = new ProducerRecord<>(Topics.DELIVERY_RESULTS, null, key, value);
         record.headers().add(CloudEventHeaders.ID, ceId.getBytes(StandardCharsets.UTF_8));
         record.headers().add(CloudEventHeaders.TYPE, CommandTypes.DELIVERY_RESULT.getBytes(StandardCharsets.UTF_8));
         producer.send(record).get();

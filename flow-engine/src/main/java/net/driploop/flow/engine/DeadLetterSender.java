@@ -1,0 +1,42 @@
+package net.driploop.flow.engine;
+
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.kit.outbox.DeadLetter;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
+import java.time.Duration;
+
+/**
+ * Sends a consumed record that cannot be applied to its dead-letter topic as it came, with the reason in its
+ * headers ({@link DeadLetter#headersOf}), retrying until Kafka takes it: the consumer acknowledges the record's
+ * batch only after that. While the service stops it gives up, and the batch is consumed again by the next instance.
+ */
+@ApplicationScoped
+class DeadLetterSender {
+
+    private final RecordSettler settler;
+
+    DeadLetterSender(RecordSettler settler) {
+        this.settler = settler;
+    }
+
+    Uni<Void> send(MutinyEmitter<String> emitter, ConsumerRecord<String, String> record, String reason) {
+        OutgoingKafkaRecordMetadata.OutgoingKafkaRecordMetadataBuilder<String> metadata =
+                OutgoingKafkaRecordMetadata.<String>builder().withHeaders(DeadLetter.headersOf(record, reason));
+        if (record.key() != null) {
+            metadata.withKey(record.key());
+        }
+        Message<String> message = Message.of(record.value() == null ? "" : record.value()).addMetadata(metadata.build());
+        return Uni.createFrom().deferred(() -> emitter.sendMessage(message))
+                .onFailure(failure -> !settler.stopping(failure)).invoke(failure -> Log.warnf(
+                        "could not dead-letter %s-%d@%d, retrying: %s", record.topic(), record.partition(),
+                        record.offset(), failure.getMessage()))
+                .onFailure(failure -> !settler.stopping(failure)).retry()
+                .withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).indefinitely();
+    }
+}
