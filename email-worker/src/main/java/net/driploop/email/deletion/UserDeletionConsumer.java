@@ -2,6 +2,7 @@ package net.driploop.email.deletion;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -13,6 +14,7 @@ import net.driploop.model.EventTypes;
 import net.driploop.model.event.UserDeleted;
 import net.driploop.model.event.UserRegistered;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -54,8 +56,15 @@ public class UserDeletionConsumer {
         this.mapper = mapper;
     }
 
+    /** A polled batch, one record after the other: most are other events, skipped by their {@code ce_type}. */
     @Incoming("user-deletions")
-    public Uni<Void> consume(ConsumerRecord<String, String> record) {
+    public Uni<Void> consume(ConsumerRecords<String, String> records) {
+        return Multi.createFrom().iterable(records)
+                .onItem().transformToUniAndConcatenate(this::apply)
+                .collect().last().replaceWithVoid();
+    }
+
+    private Uni<Void> apply(ConsumerRecord<String, String> record) {
         String type = KafkaHeaders.text(record.headers(), CloudEventHeaders.TYPE);
         if (record.value() == null) {
             return Uni.createFrom().voidItem();

@@ -2,6 +2,7 @@ package net.driploop.webhook.user;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -12,6 +13,7 @@ import net.driploop.model.CloudEventHeaders;
 import net.driploop.model.EventTypes;
 import net.driploop.model.event.UserDeleted;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import java.time.Duration;
@@ -38,8 +40,15 @@ public class DeletedUsersConsumer {
         this.mapper = mapper;
     }
 
+    /** A polled batch, one record after the other: most are other events, skipped by their {@code ce_type}. */
     @Incoming("user-events")
-    public Uni<Void> consume(ConsumerRecord<String, String> record) {
+    public Uni<Void> consume(ConsumerRecords<String, String> records) {
+        return Multi.createFrom().iterable(records)
+                .onItem().transformToUniAndConcatenate(this::apply)
+                .collect().last().replaceWithVoid();
+    }
+
+    private Uni<Void> apply(ConsumerRecord<String, String> record) {
         String ceType = KafkaHeaders.text(record.headers(), CloudEventHeaders.TYPE);
         if (!EventTypes.USER_DELETED.equals(ceType) && !EventTypes.USER_REGISTERED.equals(ceType)) {
             return Uni.createFrom().voidItem();
