@@ -62,13 +62,7 @@ class DeliveryResultsTest {
 
     @Test
     void deliveryResultIsRecordedOnTheStepThatSentTheCommandOnce() throws Exception {
-        fixture.createFlow(app, """
-                {'name': 'Welcome', 'trigger': {'type': 'user.registered'}, 'reentry': 'always',
-                 'steps': [{'id': 'mail', 'type': 'email', 'subject': 'Hi', 'text': 'Welcome'}]}""");
-        fixture.registered(Ids.newCorrelationId(), app, EngineFixture.user("rae", "rae@example.com", Map.of()));
-        List<Map<String, String>> executions = await().atMost(DEADLINE).until(() -> fixture.executions(app, "rae"),
-                list -> list.size() == 1 && "completed".equals(list.get(0).get("status")));
-        String executionId = executions.get(0).get("id");
+        String executionId = emailSentTo("rae");
         String commandId = CommandTypes.commandId(executionId, "mail");
 
         String ceId = Ids.newId(Ids.EVENT);
@@ -77,11 +71,7 @@ class DeliveryResultsTest {
         publish(ceId, sent);
         publish(ceId, sent);
 
-        await().atMost(DEADLINE).untilAsserted(() -> assertThat(given()
-                .header("Authorization", "Bearer test-admin-token").queryParam("externalUserId", "rae")
-                .get("/admin/v1/apps/{appId}/executions", app)
-                .then().statusCode(200).extract().<String>path("data[0].steps[0].detail.delivery.status"))
-                .isEqualTo("sent"));
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(deliveryStatus("rae")).isEqualTo("sent"));
         assertThat(fixture.count("SELECT count(*) FROM flow.processed_records WHERE consumer = $1 AND ce_id = $2",
                 DeliveryResultConsumer.CONSUMER, ceId)).isEqualTo(1);
         // a result naming another app's execution changes nothing
@@ -91,20 +81,12 @@ class DeliveryResultsTest {
         await().atMost(DEADLINE).until(() -> fixture.count(
                 "SELECT count(*) FROM flow.processed_records WHERE consumer = $1 AND ce_id = $2",
                 DeliveryResultConsumer.CONSUMER, foreign) == 1);
-        assertThat(given().header("Authorization", "Bearer test-admin-token").queryParam("externalUserId", "rae")
-                .get("/admin/v1/apps/{appId}/executions", app)
-                .then().statusCode(200).extract().<String>path("data[0].steps[0].detail.delivery.status"))
-                .isEqualTo("sent");
+        assertThat(deliveryStatus("rae")).isEqualTo("sent");
     }
 
     @Test
     void theLatestResultOfAStepWinsAndAnUnreadableOneGoesToTheDeadLetterTopic() throws Exception {
-        fixture.createFlow(app, """
-                {'name': 'Welcome', 'trigger': {'type': 'user.registered'}, 'reentry': 'always',
-                 'steps': [{'id': 'mail', 'type': 'email', 'subject': 'Hi', 'text': 'Welcome'}]}""");
-        fixture.registered(Ids.newCorrelationId(), app, EngineFixture.user("sol", "sol@example.com", Map.of()));
-        String executionId = await().atMost(DEADLINE).until(() -> fixture.executions(app, "sol"),
-                list -> list.size() == 1 && "completed".equals(list.get(0).get("status"))).get(0).get("id");
+        String executionId = emailSentTo("sol");
         String commandId = CommandTypes.commandId(executionId, "mail");
 
         // a retry that failed, then the one that went out, then a record that is no result at all
@@ -122,11 +104,25 @@ class DeliveryResultsTest {
             assertThat(dead.get(0).header(DeadLetterHeaders.TOPIC)).isEqualTo(Topics.DELIVERY_RESULTS);
             assertThat(dead.get(0).header(DeadLetterHeaders.REASON)).startsWith("not a DeliveryResult");
         }
-        await().atMost(DEADLINE).untilAsserted(() -> assertThat(given()
-                .header("Authorization", "Bearer test-admin-token").queryParam("externalUserId", "sol")
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(deliveryStatus("sol")).isEqualTo("sent"));
+    }
+
+    /** A welcome flow whose email step ran for a newly registered user: the execution's id. */
+    private String emailSentTo(String externalUserId) {
+        fixture.createFlow(app, """
+                {'name': 'Welcome', 'trigger': {'type': 'user.registered'}, 'reentry': 'always',
+                 'steps': [{'id': 'mail', 'type': 'email', 'subject': 'Hi', 'text': 'Welcome'}]}""");
+        fixture.registered(Ids.newCorrelationId(), app,
+                EngineFixture.user(externalUserId, externalUserId + "@example.com", Map.of()));
+        return await().atMost(DEADLINE).until(() -> fixture.executions(app, externalUserId),
+                list -> list.size() == 1 && "completed".equals(list.get(0).get("status"))).get(0).get("id");
+    }
+
+    /** The delivery status the executions API shows on the user's email step. */
+    private String deliveryStatus(String externalUserId) {
+        return given().header("Authorization", "Bearer test-admin-token").queryParam("externalUserId", externalUserId)
                 .get("/admin/v1/apps/{appId}/executions", app)
-                .then().statusCode(200).extract().<String>path("data[0].steps[0].detail.delivery.status"))
-                .isEqualTo("sent"));
+                .then().statusCode(200).extract().path("data[0].steps[0].detail.delivery.status");
     }
 
     private void publish(String ceId, DeliveryResult result) throws Exception {
