@@ -9,7 +9,6 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.driploop.kit.http.JsonCodec;
-import net.driploop.kit.http.Unavailable;
 import net.driploop.kit.messaging.KafkaHeaders;
 import net.driploop.model.CloudEventHeaders;
 import net.driploop.model.command.DeliveryResult;
@@ -18,7 +17,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,12 +90,7 @@ public class DeliveryResultConsumer {
             results.add(new Received(ceId, result, record));
         }
         Uni<Void> recorded = results.isEmpty() ? Uni.createFrom().voidItem()
-                : Uni.createFrom().deferred(() -> record(results))
-                        .onFailure(failure -> !settler.stopping(failure) && Unavailable.isUnavailable(failure))
-                        .invoke(failure -> Log.warnf("%d delivery results wait for PostgreSQL: %s", results.size(),
-                                failure.getMessage()))
-                        .onFailure(failure -> !settler.stopping(failure) && Unavailable.isUnavailable(failure)).retry()
-                        .withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5)).indefinitely()
+                : settler.waitingOutOutages(() -> record(results), () -> results.size() + " delivery results")
                         .onFailure(failure -> !settler.stopping(failure) && results.size() > 1)
                         .recoverWithUni(failure -> {
                             Log.warnf("%d delivery results failed together (%s); recording them one by one",
@@ -128,7 +121,6 @@ public class DeliveryResultConsumer {
         for (Received received : results) {
             ids.add(received.ceId());
             DeliveryResult result = received.result();
-            latestByStep.remove(result.executionId() + "\u0000" + result.stepId());
             latestByStep.put(result.executionId() + "\u0000" + result.stepId(), received);
         }
         int n = latestByStep.size();

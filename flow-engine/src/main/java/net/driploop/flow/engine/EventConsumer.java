@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Consumes {@code driploop.events.v1} (at least once), a polled batch at a time per consumer. The batch's records
@@ -81,12 +82,8 @@ public class EventConsumer {
         if (events.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return Uni.createFrom().deferred(() -> processor.process(events))
-                .onFailure(failure -> !settler.stopping(failure) && Unavailable.isUnavailable(failure))
-                .invoke(failure -> Log.warnf("%d events of %s wait for PostgreSQL: %s", events.size(),
-                        records.get(0).key(), failure.getMessage()))
-                .onFailure(failure -> !settler.stopping(failure) && Unavailable.isUnavailable(failure)).retry()
-                .withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5)).indefinitely()
+        return settler.waitingOutOutages(() -> processor.process(events),
+                        () -> events.size() + " events of " + records.get(0).key())
                 .onFailure(failure -> !settler.stopping(failure)).recoverWithUni(failure -> {
                     Log.warnf("%d events of %s failed together (%s); applying them one by one", events.size(),
                             records.get(0).key(), failure.getMessage());
@@ -98,19 +95,28 @@ public class EventConsumer {
     private List<IncomingEvent> readAll(List<ConsumerRecord<String, String>> records) {
         List<IncomingEvent> events = new ArrayList<>(records.size());
         for (ConsumerRecord<String, String> record : records) {
-            String ceId = KafkaHeaders.text(record.headers(), CloudEventHeaders.ID);
-            String ceType = KafkaHeaders.text(record.headers(), CloudEventHeaders.TYPE);
-            String correlationId = KafkaHeaders.text(record.headers(), CloudEventHeaders.CORRELATION_ID);
-            if (ceId == null || ceType == null || correlationId == null) {
-                return null;
-            }
             try {
-                processor.read(ceId, ceType, correlationId, record.value()).ifPresent(events::add);
+                read(record).ifPresent(events::add);
             } catch (RuntimeException unreadable) {
                 return null;
             }
         }
         return events;
+    }
+
+    /**
+     * The event a record carries; empty for types the engine does not act on and for a record without
+     * {@code ce_id}, {@code ce_type} or {@code ce_correlationid} (skipped, with a warning). Throws if it cannot be read.
+     */
+    private Optional<IncomingEvent> read(ConsumerRecord<String, String> record) {
+        String ceId = KafkaHeaders.text(record.headers(), CloudEventHeaders.ID);
+        String ceType = KafkaHeaders.text(record.headers(), CloudEventHeaders.TYPE);
+        String correlationId = KafkaHeaders.text(record.headers(), CloudEventHeaders.CORRELATION_ID);
+        if (ceId == null || ceType == null || correlationId == null) {
+            Log.warnf("skipping a record without ce_id, ce_type or ce_correlationid (ce_id %s)", ceId);
+            return Optional.empty();
+        }
+        return processor.read(ceId, ceType, correlationId, record.value());
     }
 
     private Uni<Void> oneByOne(List<ConsumerRecord<String, String>> records) {
@@ -122,14 +128,8 @@ public class EventConsumer {
     /** Applies one record, retrying as above; completes once it is applied, skipped or dead-lettered. */
     private Uni<Void> apply(ConsumerRecord<String, String> record) {
         String ceId = KafkaHeaders.text(record.headers(), CloudEventHeaders.ID);
-        String ceType = KafkaHeaders.text(record.headers(), CloudEventHeaders.TYPE);
-        String correlationId = KafkaHeaders.text(record.headers(), CloudEventHeaders.CORRELATION_ID);
-        if (ceId == null || ceType == null || correlationId == null) {
-            Log.warnf("skipping a record without ce_id, ce_type or ce_correlationid (ce_id %s)", ceId);
-            return Uni.createFrom().voidItem();
-        }
         int[] attempts = {0};
-        return Uni.createFrom().item(() -> processor.read(ceId, ceType, correlationId, record.value()))
+        return Uni.createFrom().item(() -> read(record))
                 .flatMap(in -> in.isEmpty() ? Uni.createFrom().voidItem() : Uni.createFrom().deferred(() -> {
                     attempts[0]++;
                     return processor.process(in.get());

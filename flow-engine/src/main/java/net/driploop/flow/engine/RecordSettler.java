@@ -5,7 +5,11 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import net.driploop.kit.http.Unavailable;
 import org.eclipse.microprofile.reactive.messaging.Message;
+
+import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * Settles a consumed record once its work is done: acknowledged on success, nacked (so dead-lettered) on failure,
@@ -45,5 +49,17 @@ public class RecordSettler {
             return Uni.createFrom().voidItem();
         }
         return Uni.createFrom().completionStage(message.nack(failure));
+    }
+
+    /**
+     * {@code work}, run again (100 ms to 5 s apart) for as long as PostgreSQL cannot be reached, unless the service is
+     * stopping; {@code what} names the waiting work in the log. Any other failure passes through.
+     */
+    <T> Uni<T> waitingOutOutages(Supplier<Uni<T>> work, Supplier<String> what) {
+        return Uni.createFrom().deferred(work::get)
+                .onFailure(failure -> !stopping(failure) && Unavailable.isUnavailable(failure))
+                .invoke(failure -> Log.warnf("%s wait for PostgreSQL: %s", what.get(), failure.getMessage()))
+                .onFailure(failure -> !stopping(failure) && Unavailable.isUnavailable(failure)).retry()
+                .withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5)).indefinitely();
     }
 }
