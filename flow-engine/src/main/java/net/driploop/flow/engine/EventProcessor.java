@@ -1,10 +1,12 @@
 package net.driploop.flow.engine;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -24,6 +26,7 @@ import net.driploop.model.event.UserRegistered;
 import net.driploop.model.event.UserSnapshot;
 
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -113,15 +116,24 @@ class EventProcessor {
     Uni<Void> process(List<IncomingEvent> events) {
         Effects effects = new Effects();
         String[] ids = events.stream().map(IncomingEvent::ceId).toArray(String[]::new);
+        String appId = events.stream().map(in -> in.event().appId()).distinct().count() == 1
+                ? events.get(0).event().appId() : null;
         return pool.withTransaction(sql -> sql.preparedQuery("""
                                 INSERT INTO flow.processed_records (consumer, ce_id) SELECT $1, unnest($2::text[])
-                                ON CONFLICT DO NOTHING RETURNING ce_id""")
-                        .execute(Tuple.of(CONSUMER, ids))
+                                ON CONFLICT DO NOTHING
+                                RETURNING ce_id,
+                                    COALESCE((SELECT version FROM flow.catalog_versions WHERE app_id = $3), 0) AS catalog""")
+                        .execute(Tuple.of(CONSUMER, ids, appId))
                         .flatMap(inserted -> {
                             Set<String> fresh = new HashSet<>();
-                            inserted.forEach(row -> fresh.add(row.getString(0)));
+                            long catalogVersion = FlowCatalog.UNKNOWN_VERSION;
+                            for (Row row : inserted) {
+                                fresh.add(row.getString("ce_id"));
+                                catalogVersion = appId == null ? FlowCatalog.UNKNOWN_VERSION : row.getLong("catalog");
+                            }
+                            UserTransaction tx = new UserTransaction(catalogVersion, effects);
                             return Sql.each(events.stream().filter(in -> fresh.remove(in.ceId())).toList(),
-                                    in -> apply(sql, in, effects));
+                                    in -> apply(sql, in, tx));
                         })
                         .flatMap(v -> effects.isEmpty() ? Uni.createFrom().item(List.<StoredRecord>of())
                                 : outbox.insert(sql, effects.records())))
@@ -129,22 +141,64 @@ class EventProcessor {
                 .replaceWithVoid();
     }
 
-    private Uni<Void> apply(SqlClient sql, IncomingEvent in, Effects effects) {
+    /**
+     * What the events of one transaction share: the app's catalog version, the effects, and the user's state as the
+     * last snapshot left it (with what that snapshot was), so that the next event carrying the same snapshot (an
+     * activity call's {@code user.active} and {@code activity.recorded}) neither stores it again nor checks exits
+     * again: nothing an exit condition sees has changed since they were checked.
+     */
+    private static final class UserTransaction {
+        final long catalogVersion;
+        final Effects effects;
+        List<Object> snapshotApplied;
+        UserState state;
+
+        UserTransaction(long catalogVersion, Effects effects) {
+            this.catalogVersion = catalogVersion;
+            this.effects = effects;
+        }
+    }
+
+    private Uni<Void> apply(SqlClient sql, IncomingEvent in, UserTransaction tx) {
         UserEvent event = in.event();
+        Effects effects = tx.effects;
         if (event instanceof UserDeleted deleted) {
+            tx.snapshotApplied = null;
             return runner.cancelAll(sql, deleted.appId(), deleted.externalUserId(), in.correlationId(), effects)
                     .flatMap(v -> users.remove(sql, deleted.appId(), deleted.externalUserId(), deleted.deleted()))
                     .replaceWithVoid();
         }
         UserSnapshot snapshot = snapshot(event);
-        Uni<UserState> state = snapshot == null
-                ? users.load(sql, event.appId(), event.externalUserId())
-                : users.apply(sql, event.appId(), snapshot, in.triggerData().get("purchase"), event.occurredAt());
-        return state.flatMap(user -> runner.exitMatching(sql, user, in.correlationId(), effects)
-                .flatMap(v -> EventTypes.ACTIVITY_RECORDED.equals(in.ceType())
-                        ? runner.deliverAwaited(sql, in, user, effects) : Uni.createFrom().voidItem())
-                .flatMap(v -> catalog.activeFlows(sql, event.appId(), in.ceType(), in.activityName()))
-                .flatMap(flows -> Sql.each(flows, flow -> runner.start(sql, flow, in, user, effects))));
+        Uni<UserProjection.Projected> projected;
+        if (snapshot == null) {
+            tx.snapshotApplied = null;
+            projected = users.load(sql, event.appId(), event.externalUserId())
+                    .map(state -> new UserProjection.Projected(state, true));
+        } else {
+            JsonNode purchase = in.triggerData().get("purchase");
+            List<Object> applied = Arrays.asList(event.appId(), snapshot, purchase);
+            if (applied.equals(tx.snapshotApplied)) {
+                projected = Uni.createFrom().item(new UserProjection.Projected(tx.state, false));
+            } else {
+                projected = users.apply(sql, event.appId(), snapshot, purchase, event.occurredAt()).invoke(p -> {
+                    tx.snapshotApplied = applied;
+                    tx.state = p.state();
+                });
+            }
+        }
+        return projected.flatMap(p -> {
+            UserState user = p.state();
+            // exitWhen is checked whenever what it sees changes; unchanged, every live execution was checked against
+            // this very state already (when it last changed, or before the execution's last step)
+            Uni<Void> exits = p.changed() ? runner.exitMatching(sql, user, in.correlationId(), effects)
+                    : Uni.createFrom().voidItem();
+            return exits
+                    .flatMap(v -> EventTypes.ACTIVITY_RECORDED.equals(in.ceType())
+                            ? runner.deliverAwaited(sql, in, user, effects) : Uni.createFrom().voidItem())
+                    .flatMap(v -> catalog.activeFlows(sql, event.appId(), in.ceType(), in.activityName(),
+                            tx.catalogVersion))
+                    .flatMap(flows -> Sql.each(flows, flow -> runner.start(sql, flow, in, user, effects)));
+        });
     }
 
     private static UserSnapshot snapshot(UserEvent event) {

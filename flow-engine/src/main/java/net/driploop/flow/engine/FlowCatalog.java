@@ -18,24 +18,50 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Reads flow definitions by version (versions never change, so parsed ones are kept) and finds flows to trigger. */
+/**
+ * Reads flow definitions by version (versions never change, so parsed ones are kept) and finds flows to trigger,
+ * keeping each app's active flows for as long as the app's catalog version ({@code flow.catalog_versions}) stays
+ * the same.
+ */
 @ApplicationScoped
 class FlowCatalog {
 
-    /** An active flow at its latest version. */
-    record ActiveFlow(String flowId, int version, FlowDefinition definition) {
+    /** An active flow at its latest version, with the trigger that version listens to. */
+    record ActiveFlow(String flowId, int version, String triggerType, String triggerEvent, FlowDefinition definition) {
+    }
+
+    /** An app's active flows as read under one version of its catalog. */
+    private record AppFlows(long version, List<ActiveFlow> flows) {
     }
 
     private final FlowDefinitionParser parser = new FlowDefinitionParser();
     private final Map<String, FlowDefinition> parsed = new ConcurrentHashMap<>();
+    private final Map<String, AppFlows> byApp = new ConcurrentHashMap<>();
     private final ObjectMapper mapper;
 
     FlowCatalog(ObjectMapper mapper) {
         this.mapper = mapper;
     }
 
-    /** The active flows of the app whose trigger type listens to this event type (and activity name). */
+    /** No version of the app's catalog was read: the active flows are read from the database and not kept. */
+    static final long UNKNOWN_VERSION = -1;
+
+    /**
+     * The active flows of the app whose trigger type listens to this event type (and activity name), read without
+     * the in-memory catalog.
+     */
     Uni<List<ActiveFlow>> activeFlows(SqlClient sql, String appId, String ceType, String activityName) {
+        return activeFlows(sql, appId, ceType, activityName, UNKNOWN_VERSION);
+    }
+
+    /**
+     * The active flows of the app whose trigger type listens to this event type (and activity name), in creation
+     * order. {@code catalogVersion} is the app's {@code flow.catalog_versions} version read in the caller's
+     * transaction (0 when the app never had a flow): while it is the version the app's flows were kept under, they
+     * come from memory; otherwise they are read again and kept under it.
+     */
+    Uni<List<ActiveFlow>> activeFlows(SqlClient sql, String appId, String ceType, String activityName,
+            long catalogVersion) {
         String triggerType = null;
         for (TriggerType type : TriggerType.values()) {
             if (type.eventType().equals(ceType)) {
@@ -45,28 +71,44 @@ class FlowCatalog {
         if (triggerType == null) {
             return Uni.createFrom().item(List.of());
         }
+        String wire = triggerType;
         String name = EventTypes.ACTIVITY_RECORDED.equals(ceType) ? activityName : null;
+        AppFlows kept = catalogVersion == UNKNOWN_VERSION ? null : byApp.get(appId);
+        Uni<List<ActiveFlow>> all = kept != null && kept.version() == catalogVersion
+                ? Uni.createFrom().item(kept.flows())
+                : readActive(sql, appId).invoke(flows -> {
+                    if (catalogVersion != UNKNOWN_VERSION) {
+                        byApp.put(appId, new AppFlows(catalogVersion, flows));
+                    }
+                });
+        return all.map(flows -> flows.stream()
+                .filter(flow -> flow.triggerType().equals(wire) && (name == null || name.equals(flow.triggerEvent())))
+                .toList());
+    }
+
+    /** Every active flow of the app at its latest version, in creation order. */
+    private Uni<List<ActiveFlow>> readActive(SqlClient sql, String appId) {
         return sql.preparedQuery("""
-                        SELECT f.id, f.version, v.definition::text AS definition
+                        SELECT f.id, f.version, f.trigger_type, f.trigger_event, v.definition::text AS definition
                         FROM flow.flows f JOIN flow.flow_versions v ON v.flow_id = f.id AND v.version = f.version
-                        WHERE f.app_id = $1 AND f.status = 'active' AND f.trigger_type = $2
-                          AND ($3::text IS NULL OR f.trigger_event = $3)
+                        WHERE f.app_id = $1 AND f.status = 'active'
                         ORDER BY f.created_at, f.id""")
-                .execute(Sql.params(appId, triggerType, name))
+                .execute(Sql.params(appId))
                 .map(rows -> {
                     List<ActiveFlow> flows = new ArrayList<>();
                     for (Row row : rows) {
                         String flowId = row.getString("id");
                         int version = row.getInteger("version");
                         try {
-                            flows.add(new ActiveFlow(flowId, version, parse(flowId, version, row.getString("definition"))));
+                            flows.add(new ActiveFlow(flowId, version, row.getString("trigger_type"),
+                                    row.getString("trigger_event"), parse(flowId, version, row.getString("definition"))));
                         } catch (RuntimeException e) {
                             // a stored definition that no longer parses must not hold up every event of the app
                             Log.errorf(e, "flow %s version %d has an unreadable definition; it starts nothing", flowId,
                                     version);
                         }
                     }
-                    return flows;
+                    return List.copyOf(flows);
                 });
     }
 

@@ -30,23 +30,43 @@ class UserProjection {
         this.mapper = mapper;
     }
 
-    /** Stores the snapshot (and the purchase, when the event records one) and returns the new state. */
-    Uni<UserState> apply(SqlClient sql, String appId, UserSnapshot user, Object purchase, Instant at) {
+    /** A user's state after an event, and whether the event changed what conditions see. */
+    record Projected(UserState state, boolean changed) {
+    }
+
+    /**
+     * Stores the snapshot (and the purchase, when the event records one) and returns the new state. A snapshot
+     * that changes nothing conditions or templates see (email, metadata, status, last purchase, user id) leaves the
+     * row as it is ({@code updated_at} is the time of the last event that changed it) and is returned as unchanged.
+     */
+    Uni<Projected> apply(SqlClient sql, String appId, UserSnapshot user, Object purchase, Instant at) {
         Map<String, Object> metadata = user.metadata() == null ? Map.of() : user.metadata();
         return sql.preparedQuery("""
-                        INSERT INTO flow.users (app_id, external_user_id, user_id, email, metadata, status, last_purchase, updated_at)
-                        VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7::text::jsonb, $8)
-                        ON CONFLICT (app_id, external_user_id) DO UPDATE
-                        SET user_id = EXCLUDED.user_id, email = EXCLUDED.email, metadata = EXCLUDED.metadata,
-                            status = EXCLUDED.status,
-                            last_purchase = COALESCE(EXCLUDED.last_purchase, flow.users.last_purchase),
-                            updated_at = EXCLUDED.updated_at
-                        """ + "RETURNING " + RETURNED)
+                        WITH changed AS (
+                            INSERT INTO flow.users AS u (app_id, external_user_id, user_id, email, metadata, status,
+                                                         last_purchase, updated_at)
+                            VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7::text::jsonb, $8)
+                            ON CONFLICT (app_id, external_user_id) DO UPDATE
+                            SET user_id = EXCLUDED.user_id, email = EXCLUDED.email, metadata = EXCLUDED.metadata,
+                                status = EXCLUDED.status, last_purchase = COALESCE(EXCLUDED.last_purchase, u.last_purchase),
+                                updated_at = EXCLUDED.updated_at
+                            WHERE (u.user_id, u.email, u.metadata, u.status, u.last_purchase) IS DISTINCT FROM
+                                  (EXCLUDED.user_id, EXCLUDED.email, EXCLUDED.metadata, EXCLUDED.status,
+                                   COALESCE(EXCLUDED.last_purchase, u.last_purchase))
+                            RETURNING %1$s, true AS changed)
+                        SELECT * FROM changed
+                        UNION ALL
+                        SELECT %1$s, false FROM flow.users
+                        WHERE app_id = $1 AND external_user_id = $2 AND NOT EXISTS (SELECT 1 FROM changed)
+                        """.formatted(RETURNED))
                 .execute(Sql.params(appId, user.externalUserId(), user.id(), user.email(), write(metadata),
                         user.status() == null ? UserSnapshot.ACTIVE : user.status(),
                         purchase == null ? null : write(purchase),
                         OffsetDateTime.ofInstant(at == null ? Instant.now() : at, ZoneOffset.UTC)))
-                .map(rows -> state(rows.iterator().next()));
+                .map(rows -> {
+                    Row row = rows.iterator().next();
+                    return new Projected(state(row), row.getBoolean("changed"));
+                });
     }
 
     /** The stored state of a user; a user the engine does not know (or no longer knows) has no email and no metadata. */

@@ -119,11 +119,12 @@ final class EngineFixture implements AutoCloseable {
 
     /** Publishes an activity as ingest-api does: user.active, then activity.recorded; returns the latter's ce_id. */
     String activity(String correlationId, String appId, UserSnapshot user, String name, Map<String, Object> metadata) {
-        Activity activity = new Activity(Ids.newId(Ids.ACTIVITY), name, metadata, Timestamps.now());
+        Instant at = Timestamps.now();
+        Activity activity = new Activity(Ids.newId(Ids.ACTIVITY), name, metadata, at);
         publish(Ids.newId(Ids.EVENT), EventTypes.USER_ACTIVE, correlationId, appId, user.externalUserId(),
-                new UserActive(appId, user.externalUserId(), user, activity, Timestamps.now()));
+                new UserActive(appId, user.externalUserId(), user, activity, at));
         return publish(Ids.newId(Ids.EVENT), EventTypes.ACTIVITY_RECORDED, correlationId, appId, user.externalUserId(),
-                new ActivityRecorded(appId, user.externalUserId(), user, activity, Timestamps.now()));
+                new ActivityRecorded(appId, user.externalUserId(), user, activity, at));
     }
 
     /** Publishes purchase.recorded with the purchase's end date; returns its ce_id. */

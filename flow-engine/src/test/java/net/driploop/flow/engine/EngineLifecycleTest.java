@@ -90,6 +90,11 @@ class EngineLifecycleTest {
         await().atMost(DEADLINE).until(() -> fixture.executions(app, "eve"),
                 list -> list.size() == 1 && list.get(0).get("status").equals("waiting"));
 
+        // activity with the same snapshot changes nothing exitWhen sees: still waiting
+        String active = fixture.activity(Ids.newCorrelationId(), app, eve, "login", Map.of());
+        await().atMost(DEADLINE).until(() -> fixture.processed(active));
+        assertThat(fixture.executions(app, "eve").get(0).get("status")).isEqualTo("waiting");
+
         String unsubscribe = Ids.newCorrelationId();
         fixture.metadataUpdated(unsubscribe, app,
                 EngineFixture.user("eve", "eve@example.com", Map.of("subscribed", false)), Map.of("subscribed", false));

@@ -5,6 +5,8 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
+import net.driploop.flow.definition.FlowDefinitionParser;
+import net.driploop.flow.flows.FlowRepository;
 import net.driploop.infra.InfraTestResource;
 import net.driploop.infra.TopicReader;
 import net.driploop.model.Ids;
@@ -33,6 +35,9 @@ class EngineTriggersTest {
 
     @Inject
     Pool pool;
+
+    @Inject
+    FlowRepository flows;
 
     private EngineFixture fixture;
     private TopicReader emails;
@@ -115,5 +120,45 @@ class EngineTriggersTest {
         assertThat(sent).extracting(m -> EngineFixture.json(m.value()).path("stepId").asText())
                 .containsExactlyInAnyOrder("first", "plan");
         assertThat(fixture.executions(app, "xia")).hasSize(2);
+    }
+
+    @Test
+    void everyChangeToTheAppsFlowsReachesTheNextEvent() {
+        String flowId = fixture.createFlow(app, """
+                {'name': 'Ping', 'trigger': {'type': 'activity.event', 'event': 'ping'}, 'reentry': 'always',
+                 'steps': [{'id': 'mail', 'type': 'email', 'subject': 'Ping', 'text': 'Hi'}]}""");
+        UserSnapshot yul = EngineFixture.user("yul", "yul@example.com", Map.of());
+        fixture.activity(Ids.newCorrelationId(), app, yul, "ping", Map.of());
+        await().atMost(DEADLINE).until(() -> fixture.executions(app, "yul"), list -> list.size() == 1);
+
+        // deactivated: the next ping starts nothing
+        flows.setStatus(app, flowId, FlowRepository.INACTIVE, Instant.now()).await().atMost(DEADLINE);
+        String ignored = fixture.activity(Ids.newCorrelationId(), app, yul, "ping", Map.of());
+        await().atMost(DEADLINE).until(() -> fixture.processed(ignored));
+        assertThat(fixture.executions(app, "yul")).hasSize(1);
+
+        // a new version listening to another event, active again: only that event starts it, at version 2
+        JsonNode pong = EngineFixture.parse("""
+                {'name': 'Pong', 'trigger': {'type': 'activity.event', 'event': 'pong'}, 'reentry': 'always',
+                 'steps': [{'id': 'mail', 'type': 'email', 'subject': 'Pong', 'text': 'Hi'}]}""");
+        flows.newVersion(app, flowId, new FlowDefinitionParser().parse(pong), pong, Instant.now()).await().atMost(DEADLINE);
+        flows.setStatus(app, flowId, FlowRepository.ACTIVE, Instant.now()).await().atMost(DEADLINE);
+        String ping = fixture.activity(Ids.newCorrelationId(), app, yul, "ping", Map.of());
+        await().atMost(DEADLINE).until(() -> fixture.processed(ping));
+        assertThat(fixture.executions(app, "yul")).hasSize(1);
+        fixture.activity(Ids.newCorrelationId(), app, yul, "pong", Map.of());
+        await().atMost(DEADLINE).until(() -> fixture.executions(app, "yul"), list -> list.size() == 2);
+        assertThat(fixture.count("SELECT count(*) FROM flow.executions WHERE app_id = $1 AND external_user_id = 'yul' "
+                + "AND flow_version = 2", app)).isEqualTo(1);
+
+        // a flow of another app changes nothing here; a second flow of this app is seen at once
+        fixture.createFlow(EngineFixture.newApp(), """
+                {'name': 'Elsewhere', 'trigger': {'type': 'activity.event', 'event': 'pong'}, 'reentry': 'always',
+                 'steps': [{'id': 'mail', 'type': 'email', 'subject': 'Elsewhere', 'text': 'Hi'}]}""");
+        fixture.createFlow(app, """
+                {'name': 'Pong too', 'trigger': {'type': 'activity.event', 'event': 'pong'}, 'reentry': 'always',
+                 'steps': [{'id': 'mail', 'type': 'email', 'subject': 'Pong too', 'text': 'Hi'}]}""");
+        fixture.activity(Ids.newCorrelationId(), app, yul, "pong", Map.of());
+        await().atMost(DEADLINE).until(() -> fixture.executions(app, "yul"), list -> list.size() == 4);
     }
 }
