@@ -18,7 +18,7 @@
 # Environment (all optional):
 #   BENCH_RATES="50 200 500"   API calls/s, one run each     BENCH_DURATION=30 (seconds per run)
 #   BENCH_USERS=1000           BENCH_CONNECTIONS=32 (wrk connections)   BENCH_THREADS=2
-#   BENCH_WARMUP=60            seconds at 100/s first, not reported (JIT of the whole path)
+#   BENCH_WARMUP=120           seconds at 100/s first, not reported (JIT of the whole path)
 #   BENCH_DRAIN_DEADLINE=120   seconds after a run for its emails to be sent
 #   BENCH_SMTP=sink            the SMTP server: "sink" = bench/email/SmtpSink.java on 127.0.0.1:2526 (the sink of
 #                              bench/email.sh); "catcher" = the GreenMail catcher of run.sh (a server that
@@ -34,7 +34,7 @@ DURATION="${BENCH_DURATION:-30}"
 USERS="${BENCH_USERS:-1000}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 THREADS="${BENCH_THREADS:-2}"
-WARMUP="${BENCH_WARMUP:-60}"
+WARMUP="${BENCH_WARMUP:-120}"
 DRAIN_DEADLINE="${BENCH_DRAIN_DEADLINE:-120}"
 EVENT=bench_ping
 OUT="$BENCH_ROOT/bench/results/e2e-$(date +%Y%m%d-%H%M%S)"

@@ -8,7 +8,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.driploop.kit.messaging.KafkaHeaders;
-import net.driploop.kit.http.Unavailable;
+import net.driploop.kit.messaging.Outages;
 import net.driploop.model.CloudEventHeaders;
 import net.driploop.model.EventTypes;
 import net.driploop.model.event.UserDeleted;
@@ -18,7 +18,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 
@@ -50,10 +49,12 @@ public class UserDeletionConsumer {
 
     private final Pool pool;
     private final ObjectMapper mapper;
+    private final Outages outages;
 
-    public UserDeletionConsumer(Pool pool, ObjectMapper mapper) {
+    public UserDeletionConsumer(Pool pool, ObjectMapper mapper, Outages outages) {
         this.pool = pool;
         this.mapper = mapper;
+        this.outages = outages;
     }
 
     /** A polled batch, one record after the other: most are other events, skipped by their {@code ce_type}. */
@@ -86,11 +87,10 @@ public class UserDeletionConsumer {
         String ceId = KafkaHeaders.text(record.headers(), CloudEventHeaders.ID);
         OffsetDateTime at = OffsetDateTime.ofInstant(
                 event.occurredAt() == null ? java.time.Instant.now() : event.occurredAt(), ZoneOffset.UTC);
-        return pool.preparedQuery(RECORD)
-                .execute(Tuple.of(ceId == null ? record.topic() + "-" + record.partition() + "@" + record.offset() : ceId,
-                        event.appId(), event.externalUserId(), at))
-                .onFailure(Unavailable::isUnavailable).retry()
-                .withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).indefinitely()
+        return outages.waitingOut(() -> pool.preparedQuery(RECORD)
+                        .execute(Tuple.of(ceId == null ? record.topic() + "-" + record.partition() + "@" + record.offset()
+                                : ceId, event.appId(), event.externalUserId(), at)),
+                () -> "the deletion of " + record.key())
                 .replaceWithVoid();
     }
 
@@ -105,9 +105,9 @@ public class UserDeletionConsumer {
         }
         OffsetDateTime at = OffsetDateTime.ofInstant(
                 event.occurredAt() == null ? java.time.Instant.now() : event.occurredAt(), ZoneOffset.UTC);
-        return pool.preparedQuery(REACTIVATE).execute(Tuple.of(event.appId(), event.externalUserId(), at))
-                .onFailure(Unavailable::isUnavailable).retry()
-                .withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).indefinitely()
+        return outages.waitingOut(() -> pool.preparedQuery(REACTIVATE)
+                        .execute(Tuple.of(event.appId(), event.externalUserId(), at)),
+                () -> "the registration of " + record.key())
                 .replaceWithVoid();
     }
 }

@@ -12,6 +12,7 @@ import net.driploop.email.render.TemplateRenderer;
 import net.driploop.email.retry.DeadLetters;
 import net.driploop.kit.http.JsonCodec;
 import net.driploop.kit.http.Unavailable;
+import net.driploop.kit.messaging.Outages;
 import net.driploop.kit.outbox.OutboxRecord;
 import net.driploop.kit.outbox.OutboxRelay;
 import net.driploop.kit.outbox.OutboxWriter;
@@ -45,6 +46,8 @@ public class DeliveryService {
     private static final List<StoredRecord> NONE = List.of();
     /** Most commands claimed, or accepted emails recorded, in one transaction. */
     static final int MAX_BATCH = 500;
+    /** Runs of a transaction that a deadlock or serialization failure rolled back. */
+    private static final int CONFLICT_ATTEMPTS = 10;
 
     private final Pool pool;
     private final DeliveryLedger ledger;
@@ -58,12 +61,13 @@ public class DeliveryService {
     private final JsonCodec json;
     private final EmailConfig config;
     private final ObjectMapper mapper;
+    private final Outages outages;
     private final Batcher<Claiming, Decision> claims;
     private final Batcher<Accepted, Void> accepted;
 
     public DeliveryService(Pool pool, DeliveryLedger ledger, OutboxWriter outbox, OutboxRelay relay,
             TemplateRenderer renderer, EmailSender sender, SendSlots slots, DeadLetters deadLetters, DeliveryMetrics metrics,
-            JsonCodec json, EmailConfig config, ObjectMapper mapper) {
+            JsonCodec json, EmailConfig config, ObjectMapper mapper, Outages outages) {
         this.pool = pool;
         this.ledger = ledger;
         this.outbox = outbox;
@@ -76,6 +80,7 @@ public class DeliveryService {
         this.json = json;
         this.config = config;
         this.mapper = mapper;
+        this.outages = outages;
         if (config.sendingLease().compareTo(config.sendTimeout().multipliedBy(2)) < 0) {
             // a lease that ran out during a live attempt would report a delivery as uncertain while it still runs
             throw new IllegalArgumentException("driploop.email.sending-lease must be at least twice driploop.email.send-timeout");
@@ -393,19 +398,20 @@ public class DeliveryService {
     }
 
     /**
-     * Retries a transaction while PostgreSQL is unreachable, and after a deadlock or serialization failure (two
-     * replicas' batches touching the same rows, e.g. after a rebalance): the transaction was rolled back, so
-     * running it again is safe.
+     * Runs a transaction again while PostgreSQL is unreachable, for as long as that lasts (nothing is dead-lettered
+     * and no accepted email goes unrecorded for an outage), and up to {@link #CONFLICT_ATTEMPTS} times after a deadlock
+     * or serialization failure (two replicas' batches touching the same rows, e.g. after a rebalance): the transaction
+     * was rolled back, so running it again is safe.
      */
-    private static <T> Uni<T> retryWhileUnavailable(Uni<T> work) {
-        return work.onFailure(DeliveryService::retryable).invoke(failure -> Log.warnf(
-                        "PostgreSQL transaction failed, retrying: %s", failure.getMessage()))
-                .onFailure(DeliveryService::retryable).retry()
-                .withBackOff(Duration.ofMillis(500), Duration.ofSeconds(30)).atMost(20);
+    private <T> Uni<T> retryWhileUnavailable(Uni<T> work) {
+        return outages.waitingOut(() -> work.onFailure(DeliveryService::conflict).invoke(failure -> Log.warnf(
+                                "PostgreSQL transaction failed, retrying: %s", failure.getMessage()))
+                        .onFailure(DeliveryService::conflict).retry()
+                        .withBackOff(Duration.ofMillis(100), Duration.ofSeconds(2)).atMost(CONFLICT_ATTEMPTS),
+                () -> "an email-worker transaction");
     }
 
-    private static boolean retryable(Throwable failure) {
-        return Unavailable.isUnavailable(failure) || (failure instanceof PgException pg
-                && ("40P01".equals(pg.getSqlState()) || "40001".equals(pg.getSqlState())));
+    private static boolean conflict(Throwable failure) {
+        return failure instanceof PgException pg && ("40P01".equals(pg.getSqlState()) || "40001".equals(pg.getSqlState()));
     }
 }

@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import net.driploop.email.config.EmailConfig;
 import net.driploop.email.retry.DeadLetters;
 import net.driploop.kit.messaging.KafkaHeaders;
+import net.driploop.kit.messaging.Outages;
 import net.driploop.model.CloudEventHeaders;
 import net.driploop.model.Topics;
 import net.driploop.model.command.SendEmail;
@@ -27,8 +28,10 @@ import java.util.Map;
  * commands are grouped by user: up to {@code driploop.email.concurrency} users' commands are delivered at
  * once, each user's one after the other in offset order. The batch is acknowledged (and its offsets
  * committed) once every command in it is recorded, so a crash redelivers from the oldest unfinished one,
- * and the ledger refuses what was already claimed. A record that is not a readable command, or whose delivery
- * failed unexpectedly, goes to the dead-letter topic with the reason.
+ * and the ledger refuses what was already claimed. While PostgreSQL cannot be reached, deliveries wait for it
+ * ({@link Outages}) and the batch with them. A record that is not a readable command, or whose delivery failed
+ * unexpectedly, goes to the dead-letter topic with the reason; one cut short by the shutdown is left for the next
+ * instance.
  */
 @ApplicationScoped
 public class EmailCommandConsumer {
@@ -41,13 +44,15 @@ public class EmailCommandConsumer {
     private final DeadLetters deadLetters;
     private final ObjectMapper mapper;
     private final int concurrency;
+    private final Outages outages;
 
     public EmailCommandConsumer(DeliveryService deliveries, DeadLetters deadLetters, ObjectMapper mapper,
-            EmailConfig config) {
+            EmailConfig config, Outages outages) {
         this.deliveries = deliveries;
         this.deadLetters = deadLetters;
         this.mapper = mapper;
         this.concurrency = config.concurrency();
+        this.outages = outages;
     }
 
     @Incoming("email-commands")
@@ -84,7 +89,8 @@ public class EmailCommandConsumer {
                 .onItem().transformToUniAndConcatenate(received -> Uni.createFrom()
                         .deferred(() -> deliveries.deliver(received.command(),
                                 KafkaHeaders.text(received.record().headers(), CloudEventHeaders.ID)))
-                        .onFailure().recoverWithUni(failure -> {
+                        // a delivery cut short by the shutdown is left unacknowledged: the next instance gets it again
+                        .onFailure(failure -> !outages.stopping(failure)).recoverWithUni(failure -> {
                             Log.errorf(failure, "email %s: delivery failed unexpectedly; dead-lettered",
                                     received.command().id());
                             return deadLetter(received.record(), "delivery failed: " + failure.getMessage());

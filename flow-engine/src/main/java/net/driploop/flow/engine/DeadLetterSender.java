@@ -5,6 +5,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.kit.messaging.Outages;
 import net.driploop.kit.outbox.DeadLetter;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -19,10 +20,10 @@ import java.time.Duration;
 @ApplicationScoped
 class DeadLetterSender {
 
-    private final RecordSettler settler;
+    private final Outages outages;
 
-    DeadLetterSender(RecordSettler settler) {
-        this.settler = settler;
+    DeadLetterSender(Outages outages) {
+        this.outages = outages;
     }
 
     Uni<Void> send(MutinyEmitter<String> emitter, ConsumerRecord<String, String> record, String reason) {
@@ -33,10 +34,10 @@ class DeadLetterSender {
         }
         Message<String> message = Message.of(record.value() == null ? "" : record.value()).addMetadata(metadata.build());
         return Uni.createFrom().deferred(() -> emitter.sendMessage(message))
-                .onFailure(failure -> !settler.stopping(failure)).invoke(failure -> Log.warnf(
+                .onFailure(failure -> !outages.stopping(failure)).invoke(failure -> Log.warnf(
                         "could not dead-letter %s-%d@%d, retrying: %s", record.topic(), record.partition(),
                         record.offset(), failure.getMessage()))
-                .onFailure(failure -> !settler.stopping(failure)).retry()
+                .onFailure(failure -> !outages.stopping(failure)).retry()
                 .withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).indefinitely();
     }
 }

@@ -10,6 +10,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.driploop.kit.http.JsonCodec;
 import net.driploop.kit.messaging.KafkaHeaders;
+import net.driploop.kit.messaging.Outages;
 import net.driploop.model.CloudEventHeaders;
 import net.driploop.model.command.DeliveryResult;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -29,7 +30,7 @@ import java.util.Map;
  * the batch's latest result is written on it (the latest result of a step wins). While PostgreSQL is unreachable
  * the batch waits; should it fail otherwise, its results are recorded one by one and one that still fails, or
  * cannot be read, goes to {@code driploop.delivery-results.v1.dlq}. A batch that fails because the service is
- * stopping is left for redelivery ({@link RecordSettler}).
+ * stopping is left for redelivery ({@link Outages}).
  */
 @ApplicationScoped
 public class DeliveryResultConsumer {
@@ -56,16 +57,16 @@ public class DeliveryResultConsumer {
     private final Pool pool;
     private final ObjectMapper mapper;
     private final JsonCodec json;
-    private final RecordSettler settler;
+    private final Outages outages;
     private final DeadLetterSender deadLetters;
     private final MutinyEmitter<String> emitter;
 
-    public DeliveryResultConsumer(Pool pool, ObjectMapper mapper, JsonCodec json, RecordSettler settler,
+    public DeliveryResultConsumer(Pool pool, ObjectMapper mapper, JsonCodec json, Outages outages,
             DeadLetterSender deadLetters, @Channel("delivery-results-dead-letters") MutinyEmitter<String> emitter) {
         this.pool = pool;
         this.mapper = mapper;
         this.json = json;
-        this.settler = settler;
+        this.outages = outages;
         this.deadLetters = deadLetters;
         this.emitter = emitter;
     }
@@ -90,8 +91,8 @@ public class DeliveryResultConsumer {
             results.add(new Received(ceId, result, record));
         }
         Uni<Void> recorded = results.isEmpty() ? Uni.createFrom().voidItem()
-                : settler.waitingOutOutages(() -> record(results), () -> results.size() + " delivery results")
-                        .onFailure(failure -> !settler.stopping(failure) && results.size() > 1)
+                : outages.waitingOut(() -> record(results), () -> results.size() + " delivery results")
+                        .onFailure(failure -> !outages.stopping(failure) && results.size() > 1)
                         .recoverWithUni(failure -> {
                             Log.warnf("%d delivery results failed together (%s); recording them one by one",
                                     results.size(), failure.getMessage());
@@ -99,14 +100,14 @@ public class DeliveryResultConsumer {
                                     .onItem().transformToUniAndConcatenate(this::recordAlone)
                                     .collect().last().replaceWithVoid();
                         })
-                        .onFailure(failure -> !settler.stopping(failure) && results.size() == 1)
+                        .onFailure(failure -> !outages.stopping(failure) && results.size() == 1)
                         .recoverWithUni(failure -> deadLetter(results.get(0), failure));
         return Uni.join().all(unreadable).andCollectFailures().replaceWithVoid().flatMap(v -> recorded);
     }
 
     private Uni<Void> recordAlone(Received received) {
         return record(List.of(received))
-                .onFailure(failure -> !settler.stopping(failure)).recoverWithUni(failure -> deadLetter(received, failure));
+                .onFailure(failure -> !outages.stopping(failure)).recoverWithUni(failure -> deadLetter(received, failure));
     }
 
     private Uni<Void> deadLetter(Received received, Throwable failure) {

@@ -8,6 +8,7 @@ import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.driploop.kit.http.Unavailable;
 import net.driploop.kit.messaging.KafkaHeaders;
+import net.driploop.kit.messaging.Outages;
 import net.driploop.model.CloudEventHeaders;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -34,7 +35,7 @@ import java.util.Optional;
  * <li>Other transient failures (deadlock, serialization) are retried a few times; a record that still fails, or
  * cannot be read, goes to {@code driploop.events.v1.dlq} as it came, with the reason in its headers.</li>
  * <li>A failure caused by the service stopping fails the batch unacknowledged, so the next instance consumes it
- * again ({@link RecordSettler}); applying dedups on {@code ce_id}.</li>
+ * again ({@link Outages}); applying dedups on {@code ce_id}.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -44,15 +45,15 @@ public class EventConsumer {
     static final int ATTEMPTS = 6;
 
     private final EventProcessor processor;
-    private final RecordSettler settler;
+    private final Outages outages;
     private final DeadLetterSender deadLetters;
     private final MutinyEmitter<String> emitter;
     private final int concurrency;
 
-    EventConsumer(EventProcessor processor, RecordSettler settler, EngineConfig config, DeadLetterSender deadLetters,
+    EventConsumer(EventProcessor processor, Outages outages, EngineConfig config, DeadLetterSender deadLetters,
             @Channel("events-dead-letters") MutinyEmitter<String> emitter) {
         this.processor = processor;
-        this.settler = settler;
+        this.outages = outages;
         this.deadLetters = deadLetters;
         this.emitter = emitter;
         this.concurrency = config.concurrency();
@@ -82,9 +83,9 @@ public class EventConsumer {
         if (events.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return settler.waitingOutOutages(() -> processor.process(events),
+        return outages.waitingOut(() -> processor.process(events),
                         () -> events.size() + " events of " + records.get(0).key())
-                .onFailure(failure -> !settler.stopping(failure)).recoverWithUni(failure -> {
+                .onFailure(failure -> !outages.stopping(failure)).recoverWithUni(failure -> {
                     Log.warnf("%d events of %s failed together (%s); applying them one by one", events.size(),
                             records.get(0).key(), failure.getMessage());
                     return oneByOne(records);
@@ -137,7 +138,7 @@ public class EventConsumer {
                         "event %s failed (%s, attempt %d); retrying", ceId, failure.getMessage(), attempts[0]))
                         .onFailure(failure -> retryable(failure, attempts[0])).retry()
                         .withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5)).indefinitely())
-                .onFailure(failure -> !settler.stopping(failure)).recoverWithUni(failure -> {
+                .onFailure(failure -> !outages.stopping(failure)).recoverWithUni(failure -> {
                     Log.errorf(failure, "event %s sent to the dead-letter topic", ceId);
                     return deadLetters.send(emitter, record, String.valueOf(failure.getMessage()));
                 })
@@ -147,7 +148,7 @@ public class EventConsumer {
     }
 
     private boolean retryable(Throwable failure, int attempts) {
-        if (settler.stopping(failure)) {
+        if (outages.stopping(failure)) {
             return false;
         }
         return Unavailable.isUnavailable(failure) || attempts < ATTEMPTS && transientFailure(failure);
