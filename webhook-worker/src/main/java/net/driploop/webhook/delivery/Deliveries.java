@@ -34,7 +34,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The delivery ledger and its attempts. A command is stored once (its id is the dedupe key) and then attempted
@@ -124,6 +126,12 @@ public class Deliveries {
     private final WebhookConfig config;
     /** How long an attempt owns its row: its timeouts, and time to record the outcome. */
     private final Duration lease;
+    /**
+     * The deliveries with an attempt running on this replica. One whose outcome waits out a PostgreSQL outage
+     * ({@link OutcomeRecorder}) may outlive its lease; a claim of it then renews the lease and starts nothing, so that
+     * the receiver is not called again.
+     */
+    private final Set<String> running = ConcurrentHashMap.newKeySet();
 
     public Deliveries(Pool pool, OutboxWriter outbox, OutboxRelay relay, ObjectMapper mapper, RequestRenderer renderer,
             SigningSecrets secrets, WebhookSender sender, DeliveryMetrics metrics, TargetLimits limits,
@@ -287,11 +295,20 @@ public class Deliveries {
 
     /**
      * Starts an attempt that runs on its own, in a slot of {@link TargetLimits} taken by the caller: the caller (a
-     * partition, a sweep) never waits for a receiver.
+     * partition, a sweep) never waits for a receiver. None starts for a delivery whose attempt runs on this replica.
      */
     void start(ClaimedDelivery delivery) {
+        if (!running.add(delivery.id())) {
+            Log.infof("webhook %s still has an attempt running here (its outcome waits for PostgreSQL): lease renewed, "
+                    + "not sent again", delivery.id());
+            limits.release(delivery.target());
+            return;
+        }
         Uni.createFrom().deferred(() -> attempt(delivery))
-                .onTermination().invoke(() -> limits.release(delivery.target()))
+                .onTermination().invoke(() -> {
+                    running.remove(delivery.id());
+                    limits.release(delivery.target());
+                })
                 .subscribe().with(ignored -> {
                 }, failure -> Log.warnf("attempt of webhook %s could not be recorded; the sweep retries it after %s: %s",
                         delivery.id(), lease, failure.getMessage()));

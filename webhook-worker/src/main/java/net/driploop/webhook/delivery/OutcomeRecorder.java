@@ -25,7 +25,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * insert of their outbox rows (results, log entries, dead letters). Outcomes that arrive while
  * {@value #CONCURRENT_BATCHES} batches are being written wait for the next one, so under load a transaction carries
  * many outcomes and when idle an outcome is written at once. Only the attempt that saw the row's attempt count
- * records: a duplicate attempt (after a lease ran out) changes nothing, and its outbox rows are not written.
+ * records: a duplicate attempt (after a lease ran out) changes nothing, and its outbox rows are not written. While
+ * PostgreSQL cannot be reached a batch waits for it ({@link Outages}), however long; its attempts keep their
+ * deliveries from this replica's claims meanwhile ({@link Deliveries#start}).
  */
 @ApplicationScoped
 public class OutcomeRecorder {
@@ -93,12 +95,14 @@ public class OutcomeRecorder {
         }
         // one lock order for every transaction: rows by id
         batch.sort(Comparator.comparing(p -> p.outcome().id()));
-        write(batch).subscribe().with(done -> finished(), failure -> {
-            Log.warnf("could not record %d webhook outcomes (their deliveries are attempted again after their lease): %s",
-                    batch.size(), failure.getMessage());
-            batch.forEach(p -> p.recorded().completeExceptionally(failure));
-            finished();
-        });
+        // a receiver has been called for each of these: an outage is waited out, lest the sweep call it again
+        Outages.waitedOut(() -> write(batch), () -> "recording " + batch.size() + " webhook outcomes")
+                .subscribe().with(done -> finished(), failure -> {
+                    Log.warnf("could not record %d webhook outcomes (their deliveries are attempted again after their "
+                            + "lease): %s", batch.size(), failure.getMessage());
+                    batch.forEach(p -> p.recorded().completeExceptionally(failure));
+                    finished();
+                });
     }
 
     private void finished() {

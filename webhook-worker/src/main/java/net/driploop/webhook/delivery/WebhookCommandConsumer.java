@@ -4,13 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import net.driploop.kit.http.Unavailable;
 import net.driploop.model.command.CallWebhook;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,8 +29,10 @@ public class WebhookCommandConsumer {
 
     /**
      * Stores one polled batch with one statement. Unreadable records are logged (with their coordinates, for
-     * {@code kcat}) and skipped; while PostgreSQL is unreachable the batch is retried with backoff and the
-     * partitions wait, since a command has nowhere else to go.
+     * {@code kcat}) and skipped. While PostgreSQL is unreachable the batch is retried ({@link Outages}) and the
+     * partitions wait, however long: a command has nowhere else to go (there is no age limit on unacknowledged
+     * records, see application.properties). Another failure is retried a few times, then fails the channel with the
+     * batch unacknowledged, to be consumed again: nothing is dead-lettered here.
      */
     @Incoming("webhook-commands")
     public Uni<Void> consume(ConsumerRecords<String, String> records) {
@@ -46,11 +46,7 @@ public class WebhookCommandConsumer {
         if (batch.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return Uni.createFrom().deferred(() -> deliveries.accept(batch))
-                .onFailure(Unavailable::isUnavailable).invoke(failure -> Log.warnf(
-                        "cannot store %d webhook commands, retrying: %s", batch.size(), failure.getMessage()))
-                .onFailure(Unavailable::isUnavailable).retry()
-                .withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).indefinitely();
+        return Outages.waitedOut(() -> deliveries.accept(batch), () -> "storing " + batch.size() + " webhook commands");
     }
 
     /** The record's command, or null (logged with its coordinates, for kcat) when it cannot be one. */

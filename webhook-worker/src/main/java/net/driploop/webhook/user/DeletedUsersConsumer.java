@@ -8,15 +8,14 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.driploop.kit.messaging.KafkaHeaders;
-import net.driploop.kit.http.Unavailable;
 import net.driploop.model.CloudEventHeaders;
 import net.driploop.model.EventTypes;
 import net.driploop.model.event.UserDeleted;
+import net.driploop.webhook.delivery.Outages;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 
@@ -68,8 +67,7 @@ public class DeletedUsersConsumer {
                 ? pool.preparedQuery(DELETE).execute(Tuple.of(user.appId(), user.externalUserId(),
                         OffsetDateTime.now(ZoneOffset.UTC))).replaceWithVoid()
                 : pool.preparedQuery(RESTORE).execute(Tuple.of(user.appId(), user.externalUserId())).replaceWithVoid();
-        return Uni.createFrom().deferred(() -> work)
-                .onFailure(Unavailable::isUnavailable).retry()
-                .withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).indefinitely();
+        return Outages.waitedOut(() -> work, () -> ceType + " " + record.topic() + "-" + record.partition() + "@"
+                + record.offset());
     }
 }
