@@ -404,11 +404,8 @@ public class DeliveryService {
      * was rolled back, so running it again is safe.
      */
     private <T> Uni<T> retryWhileUnavailable(Uni<T> work) {
-        return outages.waitingOut(() -> work.onFailure(DeliveryService::conflict).invoke(failure -> Log.warnf(
-                                "PostgreSQL transaction failed, retrying: %s", failure.getMessage()))
-                        .onFailure(DeliveryService::conflict).retry()
-                        .withBackOff(Duration.ofMillis(100), Duration.ofSeconds(2)).atMost(CONFLICT_ATTEMPTS),
-                () -> "an email-worker transaction");
+        return outages.waitingOut(() -> work, () -> "an email-worker transaction", DeliveryService::conflict,
+                CONFLICT_ATTEMPTS);
     }
 
     private static boolean conflict(Throwable failure) {

@@ -8,6 +8,7 @@ import jakarta.enterprise.event.Observes;
 import net.driploop.kit.http.Unavailable;
 
 import java.time.Duration;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -44,6 +45,19 @@ public class Outages {
                 .invoke(failure -> Log.warnf("%s wait for PostgreSQL: %s", what.get(), failure.getMessage()))
                 .onFailure(this::waitable).retry()
                 .withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5)).indefinitely();
+    }
+
+    /**
+     * As {@link #waitingOut(Supplier, Supplier)}, and a failure that {@code retryable} accepts (a deadlock, say) is
+     * run again up to {@code retries} times (100 ms to 2 s apart, each logged) before it passes through.
+     */
+    public <T> Uni<T> waitingOut(Supplier<Uni<T>> work, Supplier<String> what, Predicate<Throwable> retryable,
+            int retries) {
+        Predicate<Throwable> again = failure -> !stopping(failure) && retryable.test(failure);
+        return waitingOut(work, what)
+                .onFailure(again).invoke(failure -> Log.warnf("%s failed, running it again: %s", what.get(),
+                        failure.getMessage()))
+                .onFailure(again).retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(2)).atMost(retries);
     }
 
     private boolean waitable(Throwable failure) {

@@ -8,6 +8,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.kit.messaging.Outages;
 import net.driploop.kit.outbox.DeadLetter;
 import net.driploop.kit.outbox.OutboxRecord;
 import net.driploop.kit.outbox.OutboxRelay;
@@ -47,6 +48,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 @ApplicationScoped
 public class Deliveries {
+
+    /**
+     * Runs of the worker's PostgreSQL work after a failure other than an unreachable database (which is waited out
+     * however long it lasts, {@link Outages}).
+     */
+    public static final int RETRIES = 5;
 
     public static final String PENDING = "pending";
     public static final String DELIVERED = "delivered";

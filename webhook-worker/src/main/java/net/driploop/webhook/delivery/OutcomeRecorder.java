@@ -6,6 +6,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.kit.messaging.Outages;
 import net.driploop.kit.outbox.OutboxRecord;
 import net.driploop.kit.outbox.OutboxRelay;
 import net.driploop.kit.outbox.OutboxWriter;
@@ -64,13 +65,15 @@ public class OutcomeRecorder {
     private final Pool pool;
     private final OutboxWriter outbox;
     private final OutboxRelay relay;
+    private final Outages outages;
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private int writing;
 
-    public OutcomeRecorder(Pool pool, OutboxWriter outbox, OutboxRelay relay) {
+    public OutcomeRecorder(Pool pool, OutboxWriter outbox, OutboxRelay relay, Outages outages) {
         this.pool = pool;
         this.outbox = outbox;
         this.relay = relay;
+        this.outages = outages;
     }
 
     /** Completes with true once the outcome is committed, false if another attempt recorded first; fails if it could not be written. */
@@ -96,7 +99,8 @@ public class OutcomeRecorder {
         // one lock order for every transaction: rows by id
         batch.sort(Comparator.comparing(p -> p.outcome().id()));
         // a receiver has been called for each of these: an outage is waited out, lest the sweep call it again
-        Outages.waitedOut(() -> write(batch), () -> "recording " + batch.size() + " webhook outcomes")
+        outages.waitingOut(() -> write(batch), () -> "recording " + batch.size() + " webhook outcomes",
+                        failure -> true, Deliveries.RETRIES)
                 .subscribe().with(done -> finished(), failure -> {
                     Log.warnf("could not record %d webhook outcomes (their deliveries are attempted again after their "
                             + "lease): %s", batch.size(), failure.getMessage());

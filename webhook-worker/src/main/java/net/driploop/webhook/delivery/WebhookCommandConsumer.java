@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.kit.messaging.Outages;
 import net.driploop.model.command.CallWebhook;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -21,10 +22,12 @@ public class WebhookCommandConsumer {
 
     private final Deliveries deliveries;
     private final ObjectMapper mapper;
+    private final Outages outages;
 
-    public WebhookCommandConsumer(Deliveries deliveries, ObjectMapper mapper) {
+    public WebhookCommandConsumer(Deliveries deliveries, ObjectMapper mapper, Outages outages) {
         this.deliveries = deliveries;
         this.mapper = mapper;
+        this.outages = outages;
     }
 
     /**
@@ -46,7 +49,8 @@ public class WebhookCommandConsumer {
         if (batch.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return Outages.waitedOut(() -> deliveries.accept(batch), () -> "storing " + batch.size() + " webhook commands");
+        return outages.waitingOut(() -> deliveries.accept(batch), () -> "storing " + batch.size() + " webhook commands",
+                failure -> true, Deliveries.RETRIES);
     }
 
     /** The record's command, or null (logged with its coordinates, for kcat) when it cannot be one. */

@@ -8,10 +8,11 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.driploop.kit.messaging.KafkaHeaders;
+import net.driploop.kit.messaging.Outages;
 import net.driploop.model.CloudEventHeaders;
 import net.driploop.model.EventTypes;
 import net.driploop.model.event.UserDeleted;
-import net.driploop.webhook.delivery.Outages;
+import net.driploop.webhook.delivery.Deliveries;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -33,10 +34,12 @@ public class DeletedUsersConsumer {
 
     private final Pool pool;
     private final ObjectMapper mapper;
+    private final Outages outages;
 
-    public DeletedUsersConsumer(Pool pool, ObjectMapper mapper) {
+    public DeletedUsersConsumer(Pool pool, ObjectMapper mapper, Outages outages) {
         this.pool = pool;
         this.mapper = mapper;
+        this.outages = outages;
     }
 
     /** A polled batch, one record after the other: most are other events, skipped by their {@code ce_type}. */
@@ -67,7 +70,7 @@ public class DeletedUsersConsumer {
                 ? pool.preparedQuery(DELETE).execute(Tuple.of(user.appId(), user.externalUserId(),
                         OffsetDateTime.now(ZoneOffset.UTC))).replaceWithVoid()
                 : pool.preparedQuery(RESTORE).execute(Tuple.of(user.appId(), user.externalUserId())).replaceWithVoid();
-        return Outages.waitedOut(() -> work, () -> ceType + " " + record.topic() + "-" + record.partition() + "@"
-                + record.offset());
+        return outages.waitingOut(() -> work, () -> ceType + " " + record.topic() + "-" + record.partition() + "@"
+                + record.offset(), failure -> true, Deliveries.RETRIES);
     }
 }
