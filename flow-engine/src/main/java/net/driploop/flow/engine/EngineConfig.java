@@ -32,6 +32,13 @@ public interface EngineConfig {
     Duration processedRetention();
 
     /**
+     * How long automation-log entries are kept for {@code GET /admin/v1/traces/{correlationId}}; older ones are
+     * deleted. Executions and their steps are kept regardless.
+     */
+    @WithDefault("P30D")
+    Duration traceRetention();
+
+    /**
      * How many users' records one events consumer applies at once from a polled batch, each user's in order;
      * they share the PostgreSQL pool ({@code quarkus.datasource.reactive.max-size}).
      */

@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The engine's upkeep: the due-timer backlog as metrics (how many timers are due and not yet fired, and how
- * late the oldest is: the figures to alert on when sweeps fall behind), and the retention of processed record
- * ids, which only need to outlive the time Kafka can redeliver a record.
+ * late the oldest is: the figures to alert on when sweeps fall behind), the retention of processed record
+ * ids, which only need to outlive the time Kafka can redeliver a record, and that of the automation log.
  */
 @ApplicationScoped
 class Housekeeping {
@@ -63,20 +63,34 @@ class Housekeeping {
 
     @Scheduled(every = "${driploop.engine.retention-interval:1h}", delayed = "1m",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    Uni<Void> purgeProcessedRecords() {
-        return purgeProcessedRecordsBefore(OffsetDateTime.now(ZoneOffset.UTC).minus(config.processedRetention()))
+    Uni<Void> purge() {
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        return purgeProcessedRecordsBefore(now.minus(config.processedRetention()))
                 .onFailure().invoke(failure -> Log.warnf("processed record ids not purged: %s", failure.getMessage()))
+                .onFailure().recoverWithNull()
+                .flatMap(ignored -> purgeAutomationLogBefore(now.minus(config.traceRetention())))
+                .onFailure().invoke(failure -> Log.warnf("automation-log entries not purged: %s", failure.getMessage()))
                 .onFailure().recoverWithNull()
                 .replaceWithVoid();
     }
 
     /** Deletes processed record ids older than {@code cutoff}, a batch at a time; how many it deleted. */
     Uni<Long> purgeProcessedRecordsBefore(OffsetDateTime cutoff) {
+        return purgeBefore("flow.processed_records", "processed_at", cutoff);
+    }
+
+    /** Deletes automation-log entries older than {@code cutoff}, a batch at a time; how many it deleted. */
+    Uni<Long> purgeAutomationLogBefore(OffsetDateTime cutoff) {
+        return purgeBefore("flow.automation_log", "at", cutoff);
+    }
+
+    /** Deletes the table's rows whose {@code column} is before {@code cutoff}, {@link #PURGE_BATCH} per statement. */
+    private Uni<Long> purgeBefore(String table, String column, OffsetDateTime cutoff) {
         return pool.preparedQuery("""
-                        DELETE FROM flow.processed_records WHERE ctid = ANY (ARRAY(
-                            SELECT ctid FROM flow.processed_records WHERE processed_at < $1 LIMIT $2))""")
+                        DELETE FROM %1$s WHERE ctid = ANY (ARRAY(
+                            SELECT ctid FROM %1$s WHERE %2$s < $1 LIMIT $2))""".formatted(table, column))
                 .execute(Sql.params(cutoff, PURGE_BATCH))
                 .flatMap(rows -> rows.rowCount() < PURGE_BATCH ? Uni.createFrom().item((long) rows.rowCount())
-                        : purgeProcessedRecordsBefore(cutoff).map(more -> more + rows.rowCount()));
+                        : purgeBefore(table, column, cutoff).map(more -> more + rows.rowCount()));
     }
 }

@@ -12,12 +12,17 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
 
-/** Ids of applied records are kept as long as Kafka could redeliver them, then purged. */
+/**
+ * Ids of applied records are kept as long as Kafka could redeliver them, automation-log entries for the trace
+ * retention; then both are purged.
+ */
 @QuarkusTest
 @WithTestResource(InfraTestResource.class)
-class ProcessedRecordsRetentionTest {
+class RetentionTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(30);
 
@@ -48,5 +53,27 @@ class ProcessedRecordsRetentionTest {
                 .execute(Sql.params(consumer)).await().atMost(DEADLINE).iterator().next().getLong("n");
         assertThat(left).isEqualTo(30);
         assertThat(config.processedRetention()).isGreaterThan(Duration.ofDays(7));
+    }
+
+    @Test
+    void automationLogEntriesOlderThanTheRetentionArePurgedAndNewerOnesKept() {
+        String correlationId = Ids.newCorrelationId();
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        OffsetDateTime cutoff = now.minus(config.traceRetention());
+        pool.preparedQuery("""
+                        INSERT INTO flow.automation_log (id, correlation_id, at, service, type)
+                        SELECT 'log_old_' || $1 || '_' || g, $1, $2 - make_interval(mins => g), 'ingest-api', 'api.request'
+                        FROM generate_series(1, 25000) g
+                        UNION ALL
+                        SELECT 'log_new_' || $1 || '_' || g, $1, $3 - make_interval(mins => g), 'ingest-api', 'api.request'
+                        FROM generate_series(1, 30) g""")
+                .execute(Sql.params(correlationId, cutoff, now)).await().atMost(DEADLINE);
+
+        long purged = housekeeping.purgeAutomationLogBefore(cutoff).await().atMost(DEADLINE);
+
+        assertThat(purged).isGreaterThanOrEqualTo(25_000);
+        given().header("Authorization", "Bearer test-admin-token").get("/admin/v1/traces/" + correlationId)
+                .then().statusCode(200).body("data.size()", equalTo(30));
+        assertThat(config.traceRetention()).isEqualTo(Duration.ofDays(30));
     }
 }
