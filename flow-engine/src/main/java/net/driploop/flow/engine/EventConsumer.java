@@ -16,7 +16,6 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import java.io.UncheckedIOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -129,15 +128,10 @@ public class EventConsumer {
     /** Applies one record, retrying as above; completes once it is applied, skipped or dead-lettered. */
     private Uni<Void> apply(ConsumerRecord<String, String> record) {
         String ceId = KafkaHeaders.text(record.headers(), CloudEventHeaders.ID);
-        int[] attempts = {0};
         return Uni.createFrom().item(() -> read(record))
-                .flatMap(in -> in.isEmpty() ? Uni.createFrom().voidItem() : Uni.createFrom().deferred(() -> {
-                    attempts[0]++;
-                    return processor.process(in.get());
-                }).onFailure(failure -> retryable(failure, attempts[0])).invoke(failure -> Log.warnf(
-                        "event %s failed (%s, attempt %d); retrying", ceId, failure.getMessage(), attempts[0]))
-                        .onFailure(failure -> retryable(failure, attempts[0])).retry()
-                        .withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5)).indefinitely())
+                .flatMap(in -> in.isEmpty() ? Uni.createFrom().voidItem()
+                        : outages.waitingOut(() -> processor.process(in.get()), () -> "event " + ceId,
+                                EventConsumer::transientFailure, ATTEMPTS - 1))
                 .onFailure(failure -> !outages.stopping(failure)).recoverWithUni(failure -> {
                     Log.errorf(failure, "event %s sent to the dead-letter topic", ceId);
                     return deadLetters.send(emitter, record, String.valueOf(failure.getMessage()));
@@ -145,13 +139,6 @@ public class EventConsumer {
                 .onFailure().invoke(failure -> Log.infof(
                         "event %s left unacknowledged for redelivery: the service is stopping (%s)", ceId,
                         failure.getMessage()));
-    }
-
-    private boolean retryable(Throwable failure, int attempts) {
-        if (outages.stopping(failure)) {
-            return false;
-        }
-        return Unavailable.isUnavailable(failure) || attempts < ATTEMPTS && transientFailure(failure);
     }
 
     /**

@@ -8,13 +8,12 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
-import net.driploop.kit.http.Unavailable;
+import net.driploop.kit.messaging.Outages;
 import net.driploop.model.log.AutomationLogEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,12 +28,15 @@ public class AutomationLogConsumer {
 
     private final AutomationLogRepository repository;
     private final ObjectMapper mapper;
+    private final Outages outages;
     private final Counter stored;
     private final Counter skipped;
 
-    public AutomationLogConsumer(AutomationLogRepository repository, ObjectMapper mapper, MeterRegistry registry) {
+    public AutomationLogConsumer(AutomationLogRepository repository, ObjectMapper mapper, MeterRegistry registry,
+            Outages outages) {
         this.repository = repository;
         this.mapper = mapper;
+        this.outages = outages;
         this.stored = Counter.builder("driploop.trace.entries.stored")
                 .description("Automation-log entries stored (redeliveries not counted)").register(registry);
         this.skipped = Counter.builder("driploop.trace.entries.skipped")
@@ -46,7 +48,7 @@ public class AutomationLogConsumer {
      * {@code kcat}) and skipped, here rather than by the connector's dead-letter strategy, which in batch mode
      * would dead-letter the good entries of the batch as well. The entry id is the record's {@code ce_id}, so
      * {@code ON CONFLICT (id) DO NOTHING} makes a redelivered record change nothing. While PostgreSQL is
-     * unreachable the batch is retried with backoff and the partitions wait: the log has nowhere else to go.
+     * unreachable the batch waits for it ({@link Outages}) and so do the partitions: the log has nowhere else to go.
      */
     @Incoming("automation-log")
     public Uni<Void> consume(ConsumerRecords<String, String> records) {
@@ -62,11 +64,7 @@ public class AutomationLogConsumer {
             return Uni.createFrom().voidItem();
         }
         List<AutomationLogEntry> batch = new ArrayList<>(entries.values());
-        return Uni.createFrom().deferred(() -> store(batch))
-                .onFailure(Unavailable::isUnavailable).invoke(failure -> Log.warnf(
-                        "cannot store %d automation-log entries, retrying: %s", batch.size(), failure.getMessage()))
-                .onFailure(Unavailable::isUnavailable).retry()
-                .withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).indefinitely()
+        return outages.waitingOut(() -> store(batch), () -> batch.size() + " automation-log entries")
                 .invoke(count -> stored.increment(count))
                 .replaceWithVoid();
     }
