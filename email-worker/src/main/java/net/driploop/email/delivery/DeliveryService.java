@@ -116,22 +116,30 @@ public class DeliveryService {
     private record Rendering(EmailSender.Content content, String error) {
     }
 
-    /** Delivers a command received from {@code driploop.email-commands.v1} with CloudEvents id {@code ceId}. */
+    /**
+     * Delivers a command received from {@code driploop.email-commands.v1} with CloudEvents id {@code ceId}. A shutdown
+     * waits for a delivery under way, from its claim to its recorded outcome ({@link Outages#finishing}); once the
+     * worker is stopping none starts (it fails with {@link Outages.Stopping} and is left for the next instance).
+     */
     public Uni<Void> deliver(SendEmail command, String ceId) {
-        Rendering rendering = render(command);
-        return claims.submit(new Claiming(command, ceId, rendering))
-                .flatMap(decision -> decision.attempt() == null ? Uni.createFrom().voidItem()
-                        : attempt(command, ceId, rendering.content(), decision.attempt()));
+        return outages.finishing(() -> {
+            Rendering rendering = render(command);
+            return claims.submit(new Claiming(command, ceId, rendering))
+                    .flatMap(decision -> decision.attempt() == null ? Uni.createFrom().voidItem()
+                            : attempt(command, ceId, rendering.content(), decision.attempt()));
+        });
     }
 
-    /** Makes the next attempt of a retry that the sweep claimed. */
+    /** Makes the next attempt of a retry that the sweep claimed; a shutdown waits for it, as for {@link #deliver}. */
     public Uni<Void> retry(DeliveryLedger.DueRetry due) {
-        SendEmail command = read(due.command());
-        Rendering rendering = render(command);
-        Uni<Decision> decided = pool.withTransaction(conn -> resume(conn, command));
-        return relay.publishAfter(decided, Decision::records)
-                .flatMap(decision -> decision.attempt() == null ? Uni.createFrom().voidItem()
-                        : attempt(command, due.ceId(), rendering.content(), decision.attempt()));
+        return outages.finishing(() -> {
+            SendEmail command = read(due.command());
+            Rendering rendering = render(command);
+            Uni<Decision> decided = pool.withTransaction(conn -> resume(conn, command));
+            return relay.publishAfter(decided, Decision::records)
+                    .flatMap(decision -> decision.attempt() == null ? Uni.createFrom().voidItem()
+                            : attempt(command, due.ceId(), rendering.content(), decision.attempt()));
+        });
     }
 
     /** Records deliveries left {@code sending} past their lease as uncertain: never re-sent, reported as failed. */

@@ -10,6 +10,7 @@ import net.driploop.email.config.EmailConfig;
 import net.driploop.email.delivery.DeliveryLedger;
 import net.driploop.email.delivery.DeliveryMetrics;
 import net.driploop.email.delivery.DeliveryService;
+import net.driploop.kit.messaging.Outages;
 
 /**
  * The durable retry schedule at work: claims due retries ({@code FOR UPDATE SKIP LOCKED}, with a lease, so
@@ -26,9 +27,11 @@ public class RetrySweeper {
     private final DeliveryService deliveries;
     private final DeliveryMetrics metrics;
     private final EmailConfig config;
+    private final Outages outages;
 
     public RetrySweeper(Pool pool, DeliveryLedger ledger, DeliveryService deliveries, DeliveryMetrics metrics,
-            EmailConfig config) {
+            EmailConfig config, Outages outages) {
+        this.outages = outages;
         this.pool = pool;
         this.ledger = ledger;
         this.deliveries = deliveries;
@@ -38,6 +41,10 @@ public class RetrySweeper {
 
     @Scheduled(every = "${driploop.email.sweep-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> sweep() {
+        if (outages.stopping()) {
+            // a stopping worker claims nothing: it would not attempt it
+            return Uni.createFrom().voidItem();
+        }
         return pool.query("SELECT count(*) AS n FROM email.retries").execute()
                 .invoke(rows -> metrics.retryBacklog(rows.iterator().next().getLong("n")))
                 .flatMap(ignored -> deliveries.expireStaleSends())

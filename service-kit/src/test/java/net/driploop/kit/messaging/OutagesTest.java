@@ -7,9 +7,12 @@ import org.junit.jupiter.api.Test;
 
 import java.net.ConnectException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
@@ -20,7 +23,7 @@ class OutagesTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(10);
 
-    private final Outages outages = new Outages();
+    private final Outages outages = new Outages(Duration.ofSeconds(5));
     private final AtomicInteger runs = new AtomicInteger();
 
     @Test
@@ -68,5 +71,38 @@ class OutagesTest {
 
         assertThatThrownBy(() -> work.await().atMost(DEADLINE)).hasCauseInstanceOf(ConnectException.class);
         assertThat(runs).hasValue(1);
+    }
+
+    @Test
+    void theShutdownWaitsForWorkUnderWayAndRefusesNewWork() throws Exception {
+        CompletableFuture<String> reply = new CompletableFuture<>();
+        CompletableFuture<String> underWay = outages.finishing(() -> Uni.createFrom().completionStage(reply))
+                .subscribeAsCompletionStage();
+        CompletableFuture<Void> shutdown = CompletableFuture.runAsync(() -> outages.stop(new ShutdownEvent()));
+
+        // the shutdown is held while the work runs, and new work is refused meanwhile
+        await().atMost(DEADLINE).until(outages::stopping);
+        Uni<String> refused = outages.finishing(() -> {
+            runs.incrementAndGet();
+            return Uni.createFrom().item("sent");
+        });
+        assertThatThrownBy(() -> refused.await().atMost(DEADLINE)).isInstanceOf(Outages.Stopping.class);
+        assertThat(runs).hasValue(0);
+        assertThat(shutdown).isNotDone();
+
+        reply.complete("accepted");
+        shutdown.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+        assertThat(underWay.get(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isEqualTo("accepted");
+    }
+
+    @Test
+    void theShutdownGivesUpOnWorkThatOutlastsTheDrainTimeout() throws Exception {
+        Outages shortDrain = new Outages(Duration.ofMillis(300));
+        shortDrain.finishing(() -> Uni.createFrom().nothing()).subscribe().with(item -> {
+        });
+
+        // returns (after the drain timeout) although the work never ends
+        CompletableFuture.runAsync(() -> shortDrain.stop(new ShutdownEvent())).get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+        assertThat(shortDrain.stopping()).isTrue();
     }
 }

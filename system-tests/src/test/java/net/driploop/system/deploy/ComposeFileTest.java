@@ -7,6 +7,7 @@ import net.driploop.model.Topics;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +64,18 @@ class ComposeFileTest {
             Matcher user = Pattern.compile("(?m)^USER (\\S+)$").matcher(dockerfile);
             assertThat(user.find()).as(name + " USER").isTrue();
             assertThat(user.group(1)).as(name + " runs as").isNotIn("0", "root").matches("[1-9][0-9]*");
+        }
+    }
+
+    @Test
+    void containersAreGivenTimeToFinishTheWorkUnderWayWhenStopped() {
+        for (String name : ServiceConfig.SERVICES) {
+            Duration needed = ServiceConfig.of(name).drainOnStop().plus(ServiceConfig.STOP_AFTER_DRAIN);
+            JsonNode grace = services.path(name).path("stop_grace_period");
+            // Compose's default is 10 s; the file writes whole seconds
+            Duration given = grace.isMissingNode() ? Duration.ofSeconds(10)
+                    : Duration.ofSeconds(Long.parseLong(grace.asText().replaceFirst("s$", "")));
+            assertThat(given).as(name + " stop_grace_period").isGreaterThanOrEqualTo(needed);
         }
     }
 

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -93,6 +94,18 @@ class KubernetesManifestsTest {
             assertThat(security.path("allowPrivilegeEscalation").isBoolean()
                     && !security.path("allowPrivilegeEscalation").asBoolean()).as(service + " no privilege escalation").isTrue();
             assertThat(security.path("capabilities").path("drop").toString()).contains("\"ALL\"");
+        }
+    }
+
+    @Test
+    void podsAreGivenTimeToFinishTheWorkUnderWayWhenStopped() {
+        for (String service : ServiceConfig.SERVICES) {
+            Duration needed = ServiceConfig.of(service).drainOnStop().plus(ServiceConfig.STOP_AFTER_DRAIN);
+            JsonNode grace = base.get("Deployment", service).path("spec").path("template").path("spec")
+                    .path("terminationGracePeriodSeconds");
+            // Kubernetes' default is 30 s
+            long seconds = grace.isMissingNode() ? 30 : grace.asLong();
+            assertThat(Duration.ofSeconds(seconds)).as(service + " terminationGracePeriodSeconds").isGreaterThanOrEqualTo(needed);
         }
     }
 

@@ -10,6 +10,7 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +31,12 @@ import java.util.stream.Stream;
 final class ServiceConfig {
 
     static final List<String> SERVICES = List.of("ingest-api", "flow-engine", "email-worker", "webhook-worker");
+    static final String DRAIN_TIMEOUT = "driploop.shutdown.drain-timeout";
+    /**
+     * What a stop takes after the drain: the Kafka consumers' graceful close (up to 5 s) and the outbox relay's flush.
+     * A pod or container must be given the drain and this before it is killed.
+     */
+    static final Duration STOP_AFTER_DRAIN = Duration.ofSeconds(10);
     static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
     private static final Pattern CONFIG_MAPPING =
@@ -88,6 +95,34 @@ final class ServiceConfig {
     boolean hasAdminApi() {
         try (Stream<Path> files = Files.walk(ROOT.resolve(service).resolve("src/main/java"))) {
             return files.filter(f -> f.toString().endsWith(".java")).anyMatch(f -> read(f).contains("AdminGuard"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * How long the service waits on SIGTERM for the work under way ({@code Outages.finishing}); zero if it runs none.
+     */
+    Duration drainOnStop() {
+        try (Stream<Path> files = Files.walk(ROOT.resolve(service).resolve("src/main/java"))) {
+            boolean drains = files.filter(f -> f.toString().endsWith(".java")).anyMatch(f -> read(f).contains("outages.finishing("));
+            if (!drains) {
+                return Duration.ZERO;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String configured = get(DRAIN_TIMEOUT);
+        return Duration.parse(configured != null ? configured : defaultOf(DRAIN_TIMEOUT));
+    }
+
+    /** The default of a {@code @ConfigProperty} in service-kit's sources. */
+    private static String defaultOf(String key) {
+        try (Stream<Path> files = Files.walk(ROOT.resolve("service-kit/src/main/java"))) {
+            Pattern declared = Pattern.compile("name = \"" + Pattern.quote(key) + "\", defaultValue = \"([^\"]+)\"");
+            return files.filter(f -> f.toString().endsWith(".java")).map(f -> declared.matcher(read(f)))
+                    .filter(Matcher::find).map(m -> m.group(1)).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no default for " + key + " in service-kit"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

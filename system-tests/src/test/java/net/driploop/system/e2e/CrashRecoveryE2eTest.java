@@ -1,6 +1,7 @@
 package net.driploop.system.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import net.driploop.infra.HttpReceiver;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
@@ -23,8 +24,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Services killed with {@code kill -9}, or stopped with SIGTERM as a rolling deploy does, while a stream of activity
- * flows through them, then started again with the same configuration: every user still gets their mail, and nobody
- * gets it twice.
+ * flows through them, then started again with the same configuration: every user still gets their mail (or webhook
+ * call), and nobody gets it twice.
  */
 @E2eStack
 class CrashRecoveryE2eTest {
@@ -41,6 +42,8 @@ class CrashRecoveryE2eTest {
     private static final int GRACEFUL_USERS = 40;
     /** Slower: the stream must still run when the first mails are out. */
     private static final int GRACEFUL_RATE = 8;
+    /** Users of the webhook restart: a receiver answering in 400 ms, four at once, keeps up with the stream. */
+    private static final int WEBHOOK_USERS = 24;
     private static final Duration STREAM_DEADLINE = Duration.ofSeconds(60);
     private static final String PING_FLOW = """
             {'name': 'Ping mail', 'trigger': {'type': 'activity.event', 'event': 'ping'}, 'reentry': 'always',
@@ -128,6 +131,45 @@ class CrashRecoveryE2eTest {
 
         Map<String, JsonNode> executions = awaitEveryDeliveryRecorded(app, users);
         assertThat(assertOneMailEachOrUncertain(app, users, executions)).as("uncertain deliveries").isEmpty();
+    }
+
+    @Test
+    void restartingTheWebhookWorkerGracefullyWhileReceiversAnswerCallsEachOnceAndRecordsEachDelivered() throws Exception {
+        App app = stack.newApp("rolling webhook restart");
+        HttpReceiver receiver = stack.receiver();
+        String base = "/e2e/" + app.id() + "/ping/";
+        app.activeFlow("""
+                {'name': 'Ping hook', 'trigger': {'type': 'activity.event', 'event': 'ping'}, 'reentry': 'always',
+                 'steps': [{'id': 'notify', 'type': 'webhook', 'url': '%s'}]}"""
+                .formatted(receiver.url(base + "{user.externalUserId}")));
+        List<String> users = register(app, WEBHOOK_USERS);
+        ServiceProcess webhooks = stack.service(SystemStack.WEBHOOK);
+        // a receiver that takes its time, so that calls are under way when SIGTERM arrives
+        receiver.answerAfter(400);
+        try {
+            Stream stream = Stream.start(app, users, GRACEFUL_RATE);
+            await().atMost(STREAM_DEADLINE).until(() -> callsOf(receiver, base) >= WEBHOOK_USERS / 4);
+            int callsAtStop = callsOf(receiver, base);
+            webhooks.stop(Duration.ofSeconds(30));
+            webhooks.start();
+            awaitReadyAndSent(stream, webhooks);
+            assertThat(callsAtStop).as("the stream was still running").isLessThan(WEBHOOK_USERS);
+
+            // a call under way at SIGTERM is finished and recorded, not made again by the next instance
+            for (String user : users) {
+                await("webhook of " + user + " delivered").atMost(STREAM_DEADLINE).until(
+                        () -> Trace.delivery(app.execution(user), "notify").path("status").asText(), "sent"::equals);
+            }
+            for (String user : users) {
+                assertThat(receiver.received(base + user)).as("calls for %s", user).hasSize(1);
+            }
+        } finally {
+            receiver.answerAfter(0);
+        }
+    }
+
+    private static int callsOf(HttpReceiver receiver, String pathPrefix) {
+        return (int) receiver.all().stream().filter(call -> call.path().startsWith(pathPrefix)).count();
     }
 
     private List<String> register(App app, int count) throws Exception {

@@ -118,6 +118,9 @@ public class Deliveries {
             FROM picked WHERE d.id = picked.id
             RETURNING\s""" + CLAIMED;
     private static final String BACKLOG = "SELECT count(*) AS n FROM webhook.deliveries WHERE status = 'pending'";
+    /** Gives up the lease of a claimed delivery not attempted: due at once, for any replica. */
+    private static final String RELEASE = """
+            UPDATE webhook.deliveries SET due_at = now(), updated_at = now() WHERE id = $1 AND status = 'pending'""";
 
     private final Pool pool;
     private final OutboxWriter outbox;
@@ -131,6 +134,7 @@ public class Deliveries {
     private final OutcomeRecorder recorder;
     private final RetrySchedule schedule;
     private final WebhookConfig config;
+    private final Outages outages;
     /** How long an attempt owns its row: its timeouts, and time to record the outcome. */
     private final Duration lease;
     /**
@@ -142,8 +146,9 @@ public class Deliveries {
 
     public Deliveries(Pool pool, OutboxWriter outbox, OutboxRelay relay, ObjectMapper mapper, RequestRenderer renderer,
             SigningSecrets secrets, WebhookSender sender, DeliveryMetrics metrics, TargetLimits limits,
-            OutcomeRecorder recorder, WebhookConfig config) {
+            OutcomeRecorder recorder, WebhookConfig config, Outages outages) {
         this.pool = pool;
+        this.outages = outages;
         this.outbox = outbox;
         this.relay = relay;
         this.mapper = mapper;
@@ -244,7 +249,7 @@ public class Deliveries {
     public Uni<Integer> sweep() {
         TargetLimits.Rooms rooms = limits.rooms();
         int room = Math.min(config.sweepBatch(), rooms.total());
-        if (room <= 0) {
+        if (room <= 0 || outages.stopping()) {
             return Uni.createFrom().item(0);
         }
         long since = System.nanoTime();
@@ -261,7 +266,7 @@ public class Deliveries {
     /** Claims the oldest due deliveries of the targets marked waiting, up to each one's room, and starts them. */
     public Uni<Void> refill() {
         Map<String, Integer> rooms = limits.waitingRooms();
-        if (rooms.isEmpty()) {
+        if (rooms.isEmpty() || outages.stopping()) {
             return Uni.createFrom().voidItem();
         }
         long since = System.nanoTime();
@@ -311,14 +316,34 @@ public class Deliveries {
             limits.release(delivery.target());
             return;
         }
-        Uni.createFrom().deferred(() -> attempt(delivery))
+        // a shutdown waits for the attempt and its recorded outcome; once stopping, none starts (the lease runs out
+        // and the next instance's sweep claims it)
+        outages.finishing(() -> attempt(delivery))
                 .onTermination().invoke(() -> {
                     running.remove(delivery.id());
                     limits.release(delivery.target());
                 })
                 .subscribe().with(ignored -> {
-                }, failure -> Log.warnf("attempt of webhook %s could not be recorded; the sweep retries it after %s: %s",
-                        delivery.id(), lease, failure.getMessage()));
+                }, failure -> {
+                    if (failure instanceof Outages.Stopping) {
+                        release(delivery);
+                    } else {
+                        Log.warnf("attempt of webhook %s could not be recorded; the sweep retries it after %s: %s",
+                                delivery.id(), lease, failure.getMessage());
+                    }
+                });
+    }
+
+    /**
+     * Makes a delivery claimed while the worker stops due at once, so that another replica or the next instance takes
+     * it without waiting for the lease; if PostgreSQL is already closed to this instance, the lease runs out instead.
+     */
+    private void release(ClaimedDelivery delivery) {
+        pool.preparedQuery(RELEASE).execute(Tuple.of(delivery.id())).subscribe().with(
+                rows -> Log.infof("webhook %s not attempted: the worker is stopping; left due for another instance",
+                        delivery.id()),
+                failure -> Log.infof("webhook %s not attempted: the worker is stopping; another instance claims it "
+                        + "after its lease (%s)", delivery.id(), lease));
     }
 
     /** One attempt: rendering, signing, the guarded send, and the outcome recorded. */
