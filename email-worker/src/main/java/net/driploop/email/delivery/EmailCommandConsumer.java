@@ -17,7 +17,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -98,13 +97,10 @@ public class EmailCommandConsumer {
                 .collect().last().replaceWithVoid();
     }
 
-    /** Dead-letters the record, retrying until Kafka takes it: the batch is not acknowledged before. */
+    /** Dead-letters the record (retried until Kafka takes it): the batch is not acknowledged before. */
     private Uni<Void> deadLetter(ConsumerRecord<String, String> record, String reason) {
         Log.warnf("dead-lettering %s-%d@%d (key %s): %s", record.topic(), record.partition(), record.offset(),
                 record.key(), reason);
-        return Uni.createFrom().deferred(() -> deadLetters.send(record, reason))
-                .onFailure().invoke(failure -> Log.warnf("could not dead-letter %s-%d@%d, retrying: %s", record.topic(),
-                        record.partition(), record.offset(), failure.getMessage()))
-                .onFailure().retry().withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).indefinitely();
+        return deadLetters.send(record, reason);
     }
 }

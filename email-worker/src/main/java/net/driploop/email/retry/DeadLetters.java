@@ -2,9 +2,9 @@ package net.driploop.email.retry;
 
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
+import net.driploop.kit.messaging.DeadLetterSender;
 import net.driploop.kit.outbox.DeadLetter;
 import net.driploop.kit.outbox.OutboxWriter;
 import net.driploop.kit.outbox.StoredRecord;
@@ -14,7 +14,6 @@ import net.driploop.model.command.CommandTypes;
 import net.driploop.model.command.SendEmail;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
 
 import java.util.List;
 
@@ -22,16 +21,19 @@ import java.util.List;
  * Dead letters of {@code driploop.email-commands.v1}, on {@code driploop.email-commands.v1.dlq}, with why in the
  * {@link DeadLetterHeaders}. A command whose retries ran out goes through the outbox, in the transaction that
  * records the failure; a record that cannot be read as a command at all (no user, no transaction to join) is
- * sent as it came, straight to Kafka, before its offset is committed.
+ * sent as it came, straight to Kafka, before its offset is committed ({@link DeadLetterSender}).
  */
 @ApplicationScoped
 public class DeadLetters {
 
     private final OutboxWriter outbox;
+    private final DeadLetterSender sender;
     private final MutinyEmitter<String> emitter;
 
-    public DeadLetters(OutboxWriter outbox, @Channel("email-dead-letters") MutinyEmitter<String> emitter) {
+    public DeadLetters(OutboxWriter outbox, DeadLetterSender sender,
+            @Channel("email-dead-letters") MutinyEmitter<String> emitter) {
         this.outbox = outbox;
+        this.sender = sender;
         this.emitter = emitter;
     }
 
@@ -45,16 +47,10 @@ public class DeadLetters {
 
     /**
      * Sends a record of {@code driploop.email-commands.v1} that could not be delivered (not a SendEmail, or its
-     * delivery failed unexpectedly) as it came, with its headers and, as the Kafka connector does for records
-     * it dead-letters, {@code dead-letter-reason}, {@code -topic}, {@code -partition} and {@code -offset}.
-     * Completes once the broker has the record.
+     * delivery failed unexpectedly) as it came, with its headers and the reason; retried until the broker has it,
+     * unless the worker is stopping.
      */
     public Uni<Void> send(ConsumerRecord<String, String> record, String reason) {
-        OutgoingKafkaRecordMetadata.OutgoingKafkaRecordMetadataBuilder<String> metadata =
-                OutgoingKafkaRecordMetadata.<String>builder().withHeaders(DeadLetter.headersOf(record, reason));
-        if (record.key() != null) {
-            metadata.withKey(record.key());
-        }
-        return emitter.sendMessage(Message.of(record.value() == null ? "" : record.value()).addMetadata(metadata.build()));
+        return sender.send(emitter, record, reason);
     }
 }

@@ -9,6 +9,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.driploop.kit.http.JsonCodec;
+import net.driploop.kit.messaging.DeadLetterSender;
 import net.driploop.kit.messaging.KafkaHeaders;
 import net.driploop.kit.messaging.Outages;
 import net.driploop.model.CloudEventHeaders;

@@ -7,6 +7,7 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.driploop.kit.http.Unavailable;
+import net.driploop.kit.messaging.DeadLetterSender;
 import net.driploop.kit.messaging.KafkaHeaders;
 import net.driploop.kit.messaging.Outages;
 import net.driploop.model.CloudEventHeaders;
