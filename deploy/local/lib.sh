@@ -163,7 +163,8 @@ dl_stop_all() {
   done
   DL_CHILDREN=()
   echo "stopping..."
-  if [ "${#services[@]}" -gt 0 ]; then dl_terminate 30 "${services[@]}"; fi
+  # as long as the longest graceful stop (email-worker: sends under way, up to 40 s, then its consumers)
+  if [ "${#services[@]}" -gt 0 ]; then dl_terminate 60 "${services[@]}"; fi
   if [ "${#infra[@]}" -gt 0 ]; then dl_terminate 30 "${infra[@]}"; fi
   echo "stopped."
 }

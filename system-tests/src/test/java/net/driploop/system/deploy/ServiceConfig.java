@@ -101,19 +101,27 @@ final class ServiceConfig {
     }
 
     /**
-     * How long the service waits on SIGTERM for the work under way ({@code Outages.finishing}); zero if it runs none.
+     * How long the service may take on SIGTERM before it stops its work: the shutdown delay (readiness DOWN while calls
+     * are still answered) and timeout (calls under way finished) of Quarkus, and the drain of the work under way
+     * ({@code Outages.finishing}) if it runs any.
      */
     Duration drainOnStop() {
+        Duration total = Duration.ZERO;
+        for (String quarkus : List.of("quarkus.shutdown.delay", "quarkus.shutdown.timeout")) {
+            if (get(quarkus) != null) {
+                total = total.plus(Duration.parse(get(quarkus)));
+            }
+        }
         try (Stream<Path> files = Files.walk(ROOT.resolve(service).resolve("src/main/java"))) {
             boolean drains = files.filter(f -> f.toString().endsWith(".java")).anyMatch(f -> read(f).contains("outages.finishing("));
             if (!drains) {
-                return Duration.ZERO;
+                return total;
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         String configured = get(DRAIN_TIMEOUT);
-        return Duration.parse(configured != null ? configured : defaultOf(DRAIN_TIMEOUT));
+        return total.plus(Duration.parse(configured != null ? configured : defaultOf(DRAIN_TIMEOUT)));
     }
 
     /** The default of a {@code @ConfigProperty} in service-kit's sources. */

@@ -5,16 +5,21 @@ import net.driploop.infra.HttpReceiver;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.IntStream;
@@ -44,6 +49,9 @@ class CrashRecoveryE2eTest {
     private static final int GRACEFUL_RATE = 8;
     /** Users of the webhook restart: a receiver answering in 400 ms, four at once, keeps up with the stream. */
     private static final int WEBHOOK_USERS = 24;
+    /** Users of the ingest restart, one call each, at {@link #INGEST_RATE} calls/s: the stream outlasts the 5 s delay. */
+    private static final int INGEST_USERS = 160;
+    private static final int INGEST_RATE = 20;
     private static final Duration STREAM_DEADLINE = Duration.ofSeconds(60);
     private static final String PING_FLOW = """
             {'name': 'Ping mail', 'trigger': {'type': 'activity.event', 'event': 'ping'}, 'reentry': 'always',
@@ -165,6 +173,76 @@ class CrashRecoveryE2eTest {
             }
         } finally {
             receiver.answerAfter(0);
+        }
+    }
+
+    @Test
+    void stoppingTheIngestApiTurnsItUnreadyWhileItStillAnswersAndLosesNoAcceptedCall() throws Exception {
+        App app = stack.newApp("rolling ingest restart");
+        app.activeFlow(PING_FLOW);
+        List<String> users = register(app, INGEST_USERS);
+        ServiceProcess ingest = stack.service(SystemStack.INGEST);
+        Map<String, String> outcomes = new ConcurrentHashMap<>();
+        AtomicBoolean unready = new AtomicBoolean();
+        AtomicInteger answeredWhileUnready = new AtomicInteger();
+        // a client backend pinging at a steady pace, one user per call, keeping what each call got
+        CompletableFuture<Void> client = CompletableFuture.runAsync(() -> {
+            long start = System.nanoTime();
+            for (int i = 0; i < users.size(); i++) {
+                long wait = start + TimeUnit.SECONDS.toNanos(i) / INGEST_RATE - System.nanoTime();
+                if (wait > 0) {
+                    // pacing the load, not waiting for a result
+                    LockSupport.parkNanos(wait);
+                }
+                String outcome;
+                try {
+                    JsonHttp.Response response = app.activity(users.get(i), "ping", Map.of("n", i));
+                    outcome = response.status() + " " + response.body().path("error").path("code").asText();
+                    if (response.status() == 201 && unready.get()) {
+                        answeredWhileUnready.incrementAndGet();
+                    }
+                } catch (UncheckedIOException e) {
+                    outcome = e.getCause() instanceof ConnectException ? "refused" : "cut: " + e.getCause();
+                }
+                outcomes.put(users.get(i), outcome);
+            }
+        });
+        await().atMost(STREAM_DEADLINE).until(() -> outcomes.size() >= 10);
+
+        // SIGTERM, as Kubernetes sends it when it also takes the pod out of the Service's endpoints
+        ingest.terminate();
+        await("readiness DOWN").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+                .ignoreExceptionsMatching(e -> e instanceof IOException).until(() -> ingest.readyStatus() == 503);
+        unready.set(true);
+        ingest.stop(Duration.ofSeconds(30));
+        ingest.restart(SystemStack.READY_DEADLINE);
+        client.get(2, TimeUnit.MINUTES);
+
+        Map<String, Long> byOutcome = new java.util.TreeMap<>(outcomes.values().stream()
+                .collect(java.util.stream.Collectors.groupingBy(o -> o, java.util.stream.Collectors.counting())));
+        System.out.printf("ingest SIGTERM: %d calls, %d answered 201 while unready; outcomes %s%n", users.size(),
+                answeredWhileUnready.get(), byOutcome);
+        // calls were still answered while the load balancer was being told to route elsewhere
+        assertThat(answeredWhileUnready.get()).as("calls answered 201 after readiness turned DOWN").isPositive();
+        // no call failed because the service was stopping under it: no 500, no 503 from a pool closed mid-call
+        assertThat(outcomes.values()).as("what the calls got").noneMatch(o -> o.startsWith("500")
+                || o.contains("service_unavailable"));
+        // every accepted call, including those answered while stopping, reaches its user
+        List<String> accepted = users.stream().filter(u -> outcomes.get(u).startsWith("201")).toList();
+        assertThat(accepted.size()).as("calls accepted").isGreaterThan(answeredWhileUnready.get());
+        await("a mail for every accepted call").atMost(STREAM_DEADLINE).until(() -> {
+            Map<String, Integer> counts = Mailbox.countsByRecipient();
+            return accepted.stream().allMatch(u -> counts.getOrDefault(app.email(u), 0) >= 1);
+        });
+        Map<String, Integer> counts = Mailbox.countsByRecipient();
+        for (String user : users) {
+            int mails = counts.getOrDefault(app.email(user), 0);
+            if (accepted.contains(user)) {
+                assertThat(mails).as("mails to %s, accepted", user).isEqualTo(1);
+            } else if (!outcomes.get(user).startsWith("cut")) {
+                // refused, or answered 503 by the stopping server: nothing was changed
+                assertThat(mails).as("mails to %s, %s", user, outcomes.get(user)).isZero();
+            }
         }
     }
 

@@ -126,7 +126,8 @@ final class ServiceProcess {
         }
     }
 
-    private int readyStatus() throws IOException, InterruptedException {
+    /** The status of {@code /q/health/ready}; fails with an IOException when nothing listens. */
+    int readyStatus() throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create(url() + "/q/health/ready")).timeout(Duration.ofSeconds(2))
                 .GET().build();
         return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
@@ -139,6 +140,13 @@ final class ServiceProcess {
         }
         process.destroyForcibly();
         waitGone(Duration.ofSeconds(30));
+    }
+
+    /** Sends SIGTERM (a graceful shutdown begins) without waiting; {@link #stop} then waits for the exit. */
+    synchronized void terminate() {
+        if (process != null) {
+            process.destroy();
+        }
     }
 
     /** Stops the process with SIGTERM (a graceful shutdown), then SIGKILL if it is still there after the grace period. */
