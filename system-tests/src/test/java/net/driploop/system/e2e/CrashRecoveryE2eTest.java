@@ -189,11 +189,7 @@ class CrashRecoveryE2eTest {
         CompletableFuture<Void> client = CompletableFuture.runAsync(() -> {
             long start = System.nanoTime();
             for (int i = 0; i < users.size(); i++) {
-                long wait = start + TimeUnit.SECONDS.toNanos(i) / INGEST_RATE - System.nanoTime();
-                if (wait > 0) {
-                    // pacing the load, not waiting for a result
-                    LockSupport.parkNanos(wait);
-                }
+                pace(start, i, INGEST_RATE);
                 String outcome;
                 try {
                     JsonHttp.Response response = app.activity(users.get(i), "ping", Map.of("n", i));
@@ -275,11 +271,7 @@ class CrashRecoveryE2eTest {
             CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
                 long start = System.nanoTime();
                 for (int i = 0; i < users.size(); i++) {
-                    long wait = start + TimeUnit.SECONDS.toNanos(i) / rate - System.nanoTime();
-                    if (wait > 0) {
-                        // pacing the load, not waiting for a result
-                        LockSupport.parkNanos(wait);
-                    }
+                    pace(start, i, rate);
                     app.activityRetried(users.get(i), "ping", Map.of("n", i), "ping-" + i).expect(201);
                     sent.incrementAndGet();
                 }
@@ -289,6 +281,15 @@ class CrashRecoveryE2eTest {
 
         int sent() {
             return counter.get();
+        }
+    }
+
+    /** Parks until call {@code i} of a stream of {@code rate} calls/s begun at {@code start} (nanoTime) is due. */
+    private static void pace(long start, int i, int rate) {
+        long wait = start + TimeUnit.SECONDS.toNanos(i) / rate - System.nanoTime();
+        if (wait > 0) {
+            // pacing the load, not waiting for a result
+            LockSupport.parkNanos(wait);
         }
     }
 
