@@ -93,11 +93,7 @@ final class ServiceConfig {
 
     /** Whether the module serves part of the admin API (its resources check the admin token). */
     boolean hasAdminApi() {
-        try (Stream<Path> files = Files.walk(ROOT.resolve(service).resolve("src/main/java"))) {
-            return files.filter(f -> f.toString().endsWith(".java")).anyMatch(f -> read(f).contains("AdminGuard"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return sourcesOf(ROOT.resolve(service)).stream().anyMatch(f -> read(f).contains("AdminGuard"));
     }
 
     /**
@@ -112,13 +108,8 @@ final class ServiceConfig {
                 total = total.plus(Duration.parse(get(quarkus)));
             }
         }
-        try (Stream<Path> files = Files.walk(ROOT.resolve(service).resolve("src/main/java"))) {
-            boolean drains = files.filter(f -> f.toString().endsWith(".java")).anyMatch(f -> read(f).contains("outages.finishing("));
-            if (!drains) {
-                return total;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        if (sourcesOf(ROOT.resolve(service)).stream().noneMatch(f -> read(f).contains("outages.finishing("))) {
+            return total;
         }
         String configured = get(DRAIN_TIMEOUT);
         return total.plus(Duration.parse(configured != null ? configured : defaultOf(DRAIN_TIMEOUT)));
@@ -126,11 +117,16 @@ final class ServiceConfig {
 
     /** The default of a {@code @ConfigProperty} in service-kit's sources. */
     private static String defaultOf(String key) {
-        try (Stream<Path> files = Files.walk(ROOT.resolve("service-kit/src/main/java"))) {
-            Pattern declared = Pattern.compile("name = \"" + Pattern.quote(key) + "\", defaultValue = \"([^\"]+)\"");
-            return files.filter(f -> f.toString().endsWith(".java")).map(f -> declared.matcher(read(f)))
-                    .filter(Matcher::find).map(m -> m.group(1)).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no default for " + key + " in service-kit"));
+        Pattern declared = Pattern.compile("name = \"" + Pattern.quote(key) + "\", defaultValue = \"([^\"]+)\"");
+        return sourcesOf(ROOT.resolve("service-kit")).stream().map(f -> declared.matcher(read(f)))
+                .filter(Matcher::find).map(m -> m.group(1)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no default for " + key + " in service-kit"));
+    }
+
+    /** The Java sources under a module's src/main/java. */
+    private static List<Path> sourcesOf(Path module) {
+        try (Stream<Path> files = Files.walk(module.resolve("src/main/java"))) {
+            return files.filter(f -> f.toString().endsWith(".java")).toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -159,10 +155,9 @@ final class ServiceConfig {
     /** Every property of the {@code @ConfigMapping} interfaces under a module's src/main/java. */
     private static List<String> mappedProperties(Path module) {
         List<String> names = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(module.resolve("src/main/java"));
-                URLClassLoader loader = new URLClassLoader(new URL[] {classes(module), classes(ROOT.resolve("service-kit"))},
-                        ClassLoader.getPlatformClassLoader())) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes(module), classes(ROOT.resolve("service-kit"))},
+                ClassLoader.getPlatformClassLoader())) {
+            for (Path file : sourcesOf(module)) {
                 String source = read(file);
                 Matcher m = CONFIG_MAPPING.matcher(source);
                 if (!m.find()) {

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntSupplier;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -109,12 +110,7 @@ class CrashRecoveryE2eTest {
         ServiceProcess flows = stack.service(SystemStack.FLOWS);
         // SIGTERM, as a rolling deploy stops a pod, while events arrive and delivery results come back: what is in
         // flight must be finished or left for the next instance, not dead-lettered
-        await().atMost(STREAM_DEADLINE).until(() -> stream.sent() >= GRACEFUL_USERS / 4);
-        int sentAtStop = stream.sent();
-        flows.stop(Duration.ofSeconds(30));
-        flows.start();
-        awaitReadyAndSent(stream, flows);
-        assertThat(sentAtStop).as("the stream was still running").isLessThan(GRACEFUL_USERS);
+        restartGracefullyMidStream(flows, stream, stream::sent, GRACEFUL_USERS);
 
         Map<String, JsonNode> executions = awaitEveryDeliveryRecorded(app, users);
         assertThat(assertOneMailEachOrUncertain(app, users, executions)).as("uncertain deliveries").isEmpty();
@@ -130,12 +126,7 @@ class CrashRecoveryE2eTest {
         ServiceProcess email = stack.service(SystemStack.EMAIL);
         // SIGTERM while mails go out: a send under way is finished and recorded, a command not yet claimed is left
         // for the next instance; none is reported uncertain, none is sent twice
-        await().atMost(STREAM_DEADLINE).until(() -> mailsOf(app, users) >= GRACEFUL_USERS / 4);
-        int mailsAtStop = mailsOf(app, users);
-        email.stop(Duration.ofSeconds(30));
-        email.start();
-        awaitReadyAndSent(stream, email);
-        assertThat(mailsAtStop).as("the stream was still running").isLessThan(GRACEFUL_USERS);
+        restartGracefullyMidStream(email, stream, () -> mailsOf(app, users), GRACEFUL_USERS);
 
         Map<String, JsonNode> executions = awaitEveryDeliveryRecorded(app, users);
         assertThat(assertOneMailEachOrUncertain(app, users, executions)).as("uncertain deliveries").isEmpty();
@@ -156,12 +147,7 @@ class CrashRecoveryE2eTest {
         receiver.answerAfter(400);
         try {
             Stream stream = Stream.start(app, users, GRACEFUL_RATE);
-            await().atMost(STREAM_DEADLINE).until(() -> callsOf(receiver, base) >= WEBHOOK_USERS / 4);
-            int callsAtStop = callsOf(receiver, base);
-            webhooks.stop(Duration.ofSeconds(30));
-            webhooks.start();
-            awaitReadyAndSent(stream, webhooks);
-            assertThat(callsAtStop).as("the stream was still running").isLessThan(WEBHOOK_USERS);
+            restartGracefullyMidStream(webhooks, stream, () -> callsOf(receiver, base), WEBHOOK_USERS);
 
             // a call under way at SIGTERM is finished and recorded, not made again by the next instance
             for (String user : users) {
@@ -291,6 +277,21 @@ class CrashRecoveryE2eTest {
             // pacing the load, not waiting for a result
             LockSupport.parkNanos(wait);
         }
+    }
+
+    /**
+     * Stops {@code service} with SIGTERM, as a rolling deploy stops a pod, once {@code progress} (pings sent, mails or
+     * calls received) reaches a quarter of {@code total}; starts it again and waits until it is ready and the stream
+     * sent. Checks that the stop came while the stream was still running.
+     */
+    private static void restartGracefullyMidStream(ServiceProcess service, Stream stream, IntSupplier progress,
+            int total) throws Exception {
+        await().atMost(STREAM_DEADLINE).until(() -> progress.getAsInt() >= total / 4);
+        int atStop = progress.getAsInt();
+        service.stop(Duration.ofSeconds(30));
+        service.start();
+        awaitReadyAndSent(stream, service);
+        assertThat(atStop).as("the stream was still running").isLessThan(total);
     }
 
     /** Waits until the restarted services are ready and the stream has been sent. */
